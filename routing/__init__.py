@@ -1,0 +1,1 @@
+"""Call routing and appeal routing: pure logic over shipped reference data."""
