@@ -160,7 +160,7 @@ class RoutingDecision(Base):
     )
     chosen_body_id: Mapped[int | None] = mapped_column(ForeignKey("state_bodies.id"), default=None)
     reason: Mapped[str] = mapped_column(Text, default="")
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"), default=None)
+    rule_id: Mapped[str | None] = mapped_column(ForeignKey("routing_rules.id"), default=None)
     overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     override_reason: Mapped[str | None] = mapped_column(Text, default=None)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
