@@ -38,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_pragmas(*, wal: bool):
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Unicode-aware case folding for searches (SQLite's lower() is ASCII-only).
+        dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
         cur = dbapi_conn.cursor()
         try:
             cur.execute("PRAGMA foreign_keys=ON")
@@ -49,6 +51,10 @@ def _sqlite_pragmas(*, wal: bool):
             cur.close()
 
     return on_connect
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
