@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     # the hotline itself
     hotline_number: str = "1545"
-    general_queue: str = "general"
+    general_queue: str = "common"  # "general" is reserved in queues.conf
     timezone: str = "Europe/Kyiv"
 
     # Asterisk sandbox (development and tests: a chrooted Debian sid root)

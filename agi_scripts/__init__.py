@@ -1,0 +1,1 @@
+"""Live-call adapters: the FastAGI server, the ARI (Stasis) app and the AMI consumer."""

@@ -1,0 +1,3 @@
+"""Hotline: the composition root (settings, CLI, process runner)."""
+
+__version__ = "0.1.0"

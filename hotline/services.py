@@ -1,0 +1,67 @@
+"""Each long-running part of the hotline as a function the CLI and the runner start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from hotline.bootstrap import session_factory
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def _until_signalled(*closers) -> None:
+    """Wait for SIGINT/SIGTERM, then run the closers."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for close in closers:
+        await close()
+
+
+async def run_agi(settings: Settings) -> None:
+    """The FastAGI server with the routes table."""
+    from agi_scripts.context import AgiContext, CallLog
+    from agi_scripts.routes import routes
+    from agi_scripts.server import FastAgiServer
+
+    context = AgiContext(settings=settings, call_log=CallLog(session_factory(settings)))
+    server = FastAgiServer(routes(), context)
+    await server.start(settings.agi_host, settings.agi_port)
+    await _until_signalled(server.close)
+
+
+async def run_ari(settings: Settings) -> None:
+    """The ARI (Stasis) application."""
+    from agi_scripts.stasis_app import run_stasis_app
+
+    await run_stasis_app(settings, session_factory(settings))
+
+
+async def run_ami(settings: Settings) -> None:
+    """The AMI consumer (queue and agent events → database and Redis)."""
+    from agi_scripts.ami_consumer import run_ami_consumer
+
+    await run_ami_consumer(settings, session_factory(settings))
+
+
+def run_console(settings: Settings) -> None:
+    import uvicorn
+
+    from operator_console.app import create_app
+
+    uvicorn.run(
+        create_app(settings), host=settings.console_host, port=settings.console_port,
+        log_level="info", proxy_headers=False,
+    )
+
+
+def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> int:
+    """Transcription workers; returns the exit code."""
+    from recordings.runner import run_workers
+
+    return run_workers(settings, processes=processes, threads=threads)
