@@ -27,8 +27,16 @@ Gender = speech_uk.Gender
 Case = speech_uk.Case
 
 __all__ = [
-    "Speech", "say_appeal_number", "say_count", "say_date", "say_duration", "say_number",
-    "say_ordinal", "say_queue_position", "say_wait", "queue_announcement",
+    "Speech",
+    "queue_announcement",
+    "say_appeal_number",
+    "say_count",
+    "say_date",
+    "say_duration",
+    "say_number",
+    "say_ordinal",
+    "say_queue_position",
+    "say_wait",
 ]
 
 
