@@ -233,7 +233,7 @@ class IvrSession:
         variables = self.variables()
         if isinstance(end, ToQueue):
             variables["HOTLINE_QUEUE"] = end.queue
-        variables["HOTLINE_IVR_RESULT"] = _RESULT_NAMES[type(end)]
-        log.info("ivr end result=%s reason=%s path=%s", variables["HOTLINE_IVR_RESULT"], reason,
+        variables["HOTLINE_ACTION"] = _RESULT_NAMES[type(end)]
+        log.info("ivr end result=%s reason=%s path=%s", variables["HOTLINE_ACTION"], reason,
                  self.path_string())
         return ([Prompt(said)] if said else []) + [SetVariables(variables), end]

@@ -92,7 +92,7 @@ def test_topic_choice_goes_to_the_topic_queue_with_variables() -> None:
         "HOTLINE_TOPIC": "health",
         "HOTLINE_IVR_PATH": "language:1>main:1>topic:3",
         "HOTLINE_IVR_REASON": "choice",
-        "HOTLINE_IVR_RESULT": "queue",
+        "HOTLINE_ACTION": "queue",
         "HOTLINE_QUEUE": "health",
     }
     assert s.awaiting == "done"
