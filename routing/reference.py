@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +235,12 @@ def load_reference(data_dir: Path | str | None = None) -> Reference:
     if problems:
         raise ReferenceDataError(problems)
     return build_reference(merged)
+
+
+@lru_cache(maxsize=1)
+def default_reference() -> Reference:
+    """The shipped reference data, loaded once per process."""
+    return load_reference()
 
 
 def build_reference(doc: Mapping[str, Any]) -> Reference:

@@ -93,7 +93,7 @@ def test_every_rule_resolves_for_every_region(ref):
 
 
 def test_field_names_are_the_agreed_ones():
-    names = lambda cls: [f.name for f in dataclasses.fields(cls)]  # noqa: E731
+    names = lambda cls: [f.name for f in dataclasses.fields(cls)]
     assert names(Region) == ["code", "name_uk", "name_en", "kind"]
     assert names(StateBody) == [
         "code", "name_uk", "name_en", "kind", "region_code", "hotline_number", "webhook_url"
