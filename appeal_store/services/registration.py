@@ -1,0 +1,155 @@
+"""Drafts and registration: save a draft, register it with a number and legal due date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from appeal_store.models.appeals import Appeal, Applicant
+from appeal_store.models.reference import Region, Topic
+from appeal_store.models.users import User
+
+from . import lifecycle
+from .adapters import assign_number, legal_due_date
+from .errors import InvalidTransition, ValidationFailed
+from .validation import AppealForm, is_priority, normalise_phone, validate
+
+log = logging.getLogger(__name__)
+
+
+def form_of(appeal: Appeal) -> AppealForm:
+    """The form as stored on a draft or an appeal (for editing and re-validation)."""
+    a = appeal.applicant
+    return AppealForm(
+        full_name=a.full_name if a else "",
+        region_code=(a.region_code if a else None) or appeal.region_code or "",
+        settlement=(a.settlement or "") if a else "",
+        address=(a.address or "") if a else "",
+        phone=(a.phone or "") if a else "",
+        email=(a.email or "") if a else "",
+        social_category=((a.social_category if a else None) or "none"),
+        type=appeal.type,
+        channel=appeal.channel,
+        topic_code=appeal.topic_code or "",
+        substance=appeal.substance or "",
+        addressee=appeal.addressee or "",
+        is_repeated=appeal.is_repeated,
+        is_collective=appeal.is_collective,
+        needs_study=appeal.needs_study,
+        call_id=appeal.call_id,
+        recording_id=appeal.recording_id,
+    )
+
+
+def _known(session: Session) -> tuple[set[str], set[str]]:
+    regions = set(session.scalars(select(Region.code)))
+    topics = set(session.scalars(select(Topic.code)))
+    return regions, topics
+
+
+def _apply(session: Session, appeal: Appeal, form: AppealForm, *, lenient: bool) -> None:
+    """Copy the form onto the appeal and its applicant; ``lenient`` keeps unknown codes out."""
+    regions, topics = _known(session) if lenient else (None, None)
+    region = form.region_code or None
+    topic = form.topic_code or None
+    if lenient:
+        region = region if region in regions else None
+        topic = topic if topic in topics else None
+    if appeal.applicant is None:
+        appeal.applicant = Applicant(full_name="")
+        session.add(appeal.applicant)
+    a = appeal.applicant
+    a.full_name = " ".join(form.full_name.split())
+    a.region_code = region
+    a.settlement = form.settlement or None
+    a.address = form.address or None
+    a.phone = normalise_phone(form.phone) or (form.phone or None)
+    a.email = form.email or None
+    a.social_category = form.social_category or None
+    appeal.region_code = region
+    appeal.topic_code = topic
+    appeal.type = form.type if form.type in ("proposal", "application", "complaint") else "application"
+    appeal.channel = form.channel if form.channel in ("phone", "voice", "web") else "phone"
+    appeal.substance = form.substance
+    appeal.addressee = form.addressee or None
+    appeal.is_repeated = form.is_repeated
+    appeal.is_collective = form.is_collective
+    appeal.needs_study = form.needs_study
+    appeal.call_id = form.call_id or appeal.call_id
+    appeal.recording_id = form.recording_id or appeal.recording_id
+    appeal.priority_category = form.social_category if is_priority(form.social_category) else None
+    appeal.priority = is_priority(form.social_category)
+
+
+def save_draft(
+    session: Session,
+    form: AppealForm,
+    *,
+    actor: User,
+    now: dt.datetime,
+    appeal_id: int | None = None,
+) -> Appeal:
+    """Create or update a draft without the registration checks (autosave); commits."""
+    try:
+        if appeal_id is None:
+            appeal = Appeal(status="draft", received_at=now, created_by_id=actor.id)
+            session.add(appeal)
+        else:
+            appeal = lifecycle.load_appeal(session, appeal_id)
+            if appeal.status != "draft":
+                raise InvalidTransition(appeal.status, "draft")
+        _apply(session, appeal, form, lenient=True)
+        session.flush()
+        if appeal_id is None:
+            lifecycle.note(session, appeal, "draft_created", actor_id=actor.id, now=now)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return appeal
+
+
+def register_appeal(
+    session: Session,
+    form: AppealForm,
+    *,
+    actor: User,
+    now: dt.datetime,
+    appeal_id: int | None = None,
+    number_prefix: str = "1545",
+) -> Appeal:
+    """Validate and register: number, legal due date, priority flag; commits.
+
+    Finishes the draft ``appeal_id`` or creates a new appeal. Refuses with
+    :class:`ValidationFailed` (nothing written) when the law's requirements are not met.
+    """
+    try:
+        regions, topics = _known(session)
+        errors = validate(form, regions=regions, topics=topics)
+        if errors:
+            raise ValidationFailed(errors)
+        if appeal_id is None:
+            appeal = Appeal(status="draft", received_at=now, created_by_id=actor.id)
+            session.add(appeal)
+        else:
+            appeal = lifecycle.load_appeal(session, appeal_id)
+        if appeal.status != "draft":
+            raise InvalidTransition(appeal.status, "registered")
+        _apply(session, appeal, form, lenient=False)
+        appeal.created_by_id = appeal.created_by_id or actor.id
+        session.flush()
+        appeal.registered_at = now
+        appeal.number = assign_number(session, number_prefix, now)
+        appeal.due_at = legal_due_date(appeal.received_at, appeal.needs_study)
+        lifecycle.move(session, appeal, "registered", actor_id=actor.id, action="registered",
+                       now=now, data={"number": appeal.number, "due_at": appeal.due_at.isoformat(),
+                                      "priority": appeal.priority})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    log.info("appeal %s registered as %s by %s", appeal.id, appeal.number, actor.username)
+    return appeal
