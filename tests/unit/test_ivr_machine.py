@@ -271,7 +271,7 @@ def test_status_found_is_spoken_in_ukrainian() -> None:
 def test_status_found_in_english_with_extended_deadline() -> None:
     s = to_status(language_key="2")
     s.on_input("77")
-    result = StatusResult("found", status="routed", body_kind="national_bank",
+    result = StatusResult("found", status="routed", body_kind="central_bank",
                           due=dt.date(2025, 3, 1), extended=True)
     actions = s.on_result("status", result)
     assert text(played(actions[:1])) == (

@@ -246,3 +246,25 @@ def test_catalogue_errors(tmp_path: Path) -> None:
     (tmp_path / "uk.yaml").write_text("a: 'x'\na: 'y'\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="duplicate key 'a'"):
         load_catalogue(tmp_path, ["uk"])
+
+
+_FRAGMENT_PREFIXES = ("num-", "ord-", "month-", "unit-", "word-", "thousand", "million",
+                      "hundred")
+
+
+def test_both_catalogues_hold_the_same_non_fragment_prompts() -> None:
+    cat = load_catalogue()
+    names = {lang: {n for n in texts if not n.startswith(_FRAGMENT_PREFIXES)}
+             for lang, texts in cat.texts.items()}
+    assert names["uk"] == names["en"]
+
+
+def test_every_appeal_status_and_body_kind_has_a_prompt() -> None:
+    from appeal_store.models import APPEAL_STATUSES, BODY_KINDS
+
+    cat = load_catalogue()
+    for lang in ("uk", "en"):
+        for status in APPEAL_STATUSES:
+            assert cat.has(lang, f"state-{status.replace('_', '-')}"), (lang, status)
+        for kind in BODY_KINDS:
+            assert cat.has(lang, f"body-kind-{kind.replace('_', '-')}"), (lang, kind)
