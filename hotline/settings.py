@@ -133,6 +133,7 @@ class Settings(BaseSettings):
                 out[name] = str(value) if isinstance(value, Path) else value
         out["effective_database_url"] = _mask_url(self.effective_database_url)
         out["redis_url"] = _mask_url(self.redis_url)
+        out["database_url"] = _mask_url(self.database_url)
         out["effective_recordings_dir"] = str(self.effective_recordings_dir)
         out["effective_prompts_dir"] = str(self.effective_prompts_dir)
         return out
