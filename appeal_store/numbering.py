@@ -67,7 +67,8 @@ def next_number(
 
 def parse_number(number: str) -> tuple[str, int, int]:
     """"1545-2026-000123" -> ("1545", 2026, 123); NumberingError if it is not one."""
-    match = re.fullmatch(r"([0-9A-Za-z]{1,20})-(\d{4})-(\d{%d,})" % COUNTER_WIDTH, number.strip())
+    pattern = rf"([0-9A-Za-z]{{1,20}})-(\d{{4}})-(\d{{{COUNTER_WIDTH},}})"
+    match = re.fullmatch(pattern, number.strip())
     if not match:
         raise NumberingError(f"not a registration number: {number!r}")
     return match.group(1), int(match.group(2)), int(match.group(3))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     DDL,
@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import BigIntPK, Base, JSONType, UTCDateTime, one_of, utcnow
+from .base import Base, BigIntPK, JSONType, UTCDateTime, one_of, utcnow
 
 APPEAL_STATUSES = ("draft", "registered", "routed", "delivered", "answered", "checked", "closed")
 APPEAL_TYPES = ("proposal", "application", "complaint")
@@ -127,7 +127,7 @@ class Appeal(Base):
 
     applicant: Mapped[Applicant | None] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class AppealEvent(Base):

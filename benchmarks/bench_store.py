@@ -1,0 +1,300 @@
+"""Appeal store benchmark: bulk-load N appeals, then time registration and every search.
+
+    .venv/bin/python benchmarks/bench_store.py --n 1000000          # fresh PostgreSQL db
+    .venv/bin/python benchmarks/bench_store.py --n 50000 --sqlite    # a SQLite file
+
+A fresh PostgreSQL database is created through the admin URL (``HOTLINE_TEST_PG_ADMIN_URL``,
+default the local test server) and dropped afterwards unless ``--keep``. Loading uses COPY
+on PostgreSQL and batched executemany on SQLite. Prints p50/p99 per operation and the
+EXPLAIN ANALYZE plan of each search kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+from appeal_store import migrate
+from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.deadlines import due_date
+from appeal_store.models import Appeal, Applicant, NumberCounter, StateBody, Topic
+from appeal_store.numbering import next_number
+from appeal_store.search import find_repeated, search_appeals, search_statement
+from appeal_store.seed import seed_from_routing
+
+UTC = dt.UTC
+ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SURNAMES = ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник",
+            "Шевчук", "Поліщук", "Мельник", "Бойко", "Ткачук", "Савченко", "Руденко",
+            "Марченко", "Лисенко", "Петренко", "Гончаренко", "Мороз", "Кузьменко", "Павленко",
+            "Левченко", "Захарченко", "Іваненко", "Харченко", "Сидоренко", "Романенко"]
+NAMES = ["Олександр", "Андрій", "Сергій", "Іван", "Микола", "Олена", "Наталія", "Ірина",
+         "Тетяна", "Оксана", "Юлія", "Василь", "Петро", "Марія", "Ганна", "Дмитро"]
+PATRONYMICS = ["Іванович", "Петрівна", "Миколайович", "Олександрівна", "Васильович",
+               "Сергіївна", "Андрійович", "Михайлівна"]
+WORDS = ["опалення", "батареї", "холодні", "вода", "водопостачання", "пенсія", "субсидія", "виплата", "дорога", "ремонт", "ями", "світло", "електроенергія", "газ", "тариф", "лікарня", "ліки", "черга", "школа", "садочок", "автобус", "маршрут", "поліція", "шахрайство", "земля", "ділянка", "кадастр", "паспорт", "реєстрація", "допомога", "ВПО", "житло", "укриття", "сирена", "відключення", "сміття", "вивіз", "ліфт", "дах", "підвал", "затоплення", "зарплата", "борг", "податок", "банк", "кредит", "картка", "довідка", "військовий", "мобілізація", "ветеран", "інвалідність", "пільга", "компенсація", "відновлення", "зруйноване", "майно"]
+STATUSES = ["registered"] * 10 + ["routed"] * 20 + ["delivered"] * 20 + ["answered"] * 20 \
+    + ["checked"] * 10 + ["closed"] * 18 + ["draft"] * 2
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(NAMES)} {rng.choice(PATRONYMICS)}"
+
+
+def phone(rng: random.Random) -> str:
+    return f"+380{rng.choice(['50', '63', '66', '67', '68', '73', '93', '95', '97', '99'])}" \
+        f"{rng.randrange(10_000_000):07d}"
+
+
+def substance(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+
+
+def generate(n: int, seed: int, bodies: list[int], topics: list[str], regions: list[str]
+             ) -> Iterator[tuple[tuple, tuple]]:
+    """(applicant row, appeal row) pairs; numbers are sequential per year."""
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    span = 2 * 365 * 86400
+    received = sorted(rng.randrange(span) for _ in range(n))
+    counters: dict[int, int] = {}
+    for i, offset in enumerate(received, start=1):
+        at = start + dt.timedelta(seconds=offset)
+        status = rng.choice(STATUSES)
+        number = None
+        if status != "draft":
+            counters[at.year] = counters.get(at.year, 0) + 1
+            number = f"1545-{at.year}-{counters[at.year]:06d}"
+        needs_study = rng.random() < 0.4
+        applicant = (i, person(rng), phone(rng), rng.choice(regions), at)
+        appeal = (i, number, status, rng.choice(["proposal", "application", "complaint"]),
+                  "phone", rng.choice(topics), applicant[3], substance(rng),
+                  None if status in ("draft", "registered") else rng.choice(bodies),
+                  i, at, None if status == "draft" else at,
+                  None if status == "draft" else due_date(at, needs_study), needs_study, at, at, 1)
+        yield applicant, appeal
+
+
+APPLICANT_COLS = ("id", "full_name", "phone", "region_code", "created_at")
+APPEAL_COLS = ("id", "number", "status", "type", "channel", "topic_code", "region_code",
+               "substance", "body_id", "applicant_id", "received_at", "registered_at", "due_at",
+               "needs_study", "created_at", "updated_at", "version")
+
+
+def load_pg(engine, rows: Iterator[tuple[tuple, tuple]], counters_out: dict[int, int]) -> None:
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        appeals: list[tuple] = []
+        with cur.copy(f"COPY applicants ({', '.join(APPLICANT_COLS)}) FROM STDIN") as copy:
+            for applicant, appeal in rows:
+                copy.write_row(applicant)
+                appeals.append(appeal)
+        with cur.copy(f"COPY appeals ({', '.join(APPEAL_COLS)}, is_repeated, is_collective, "
+                      "priority) FROM STDIN") as copy:
+            for appeal in appeals:
+                copy.write_row((*appeal, False, False, False))
+        for table in ("applicants", "appeals"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        _count_numbers(appeals, counters_out)
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE applicants"))
+        conn.execute(text("VACUUM ANALYZE appeals"))
+
+
+def load_sqlite(engine, rows: Iterator[tuple[tuple, tuple]], counters_out: dict[int, int],
+                batch: int = 20_000) -> None:
+    a_table, p_table = Applicant.__table__, Appeal.__table__
+    all_appeals: list[tuple] = []
+    buf_a: list[dict] = []
+    buf_p: list[dict] = []
+
+    def flush(conn) -> None:
+        if buf_a:
+            conn.execute(insert(a_table), buf_a)
+            conn.execute(insert(p_table), buf_p)
+            buf_a.clear()
+            buf_p.clear()
+
+    with engine.begin() as conn:
+        for applicant, appeal in rows:
+            buf_a.append(dict(zip(APPLICANT_COLS, applicant)))
+            buf_p.append(dict(zip(APPEAL_COLS, appeal)))
+            all_appeals.append(appeal)
+            if len(buf_a) >= batch:
+                flush(conn)
+        flush(conn)
+    _count_numbers(all_appeals, counters_out)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
+def _count_numbers(appeals: list[tuple], out: dict[int, int]) -> None:
+    for appeal in appeals:
+        if appeal[1]:
+            year = int(appeal[1].split("-")[1])
+            out[year] = max(out.get(year, 0), int(appeal[1].rsplit("-", 1)[1]))
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def explain(session, stmt) -> str:
+    dialect = session.get_bind().dialect
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)" if dialect.name == "postgresql" \
+        else "EXPLAIN QUERY PLAN"
+    rows = session.execute(text(f"{prefix} {sql}")).all()
+    return "\n".join("  " + " | ".join(str(c) for c in r) for r in rows)
+
+
+def run(url: str, n: int, runs: int, seed: int) -> None:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as s:
+        seed_from_routing(s)
+        bodies = list(s.scalars(select(StateBody.id)))
+        topics = list(s.scalars(select(Topic.code)))
+        from appeal_store.models import Region
+        regions = list(s.scalars(select(Region.code)))
+    t0 = time.perf_counter()
+    counters: dict[int, int] = {}
+    rows = generate(n, seed, bodies, topics, regions)
+    if engine.dialect.name == "postgresql":
+        load_pg(engine, rows, counters)
+    else:
+        load_sqlite(engine, rows, counters)
+    with session_scope(factory) as s:
+        for year, value in counters.items():
+            s.merge(NumberCounter(prefix="1545", year=year, value=value))
+    print(f"# {engine.dialect.name}: loaded {n:,} appeals + applicants in "
+          f"{time.perf_counter() - t0:.1f} s")
+
+    rng = random.Random(seed + 1)
+    with session_scope(factory) as s:
+        sample = s.execute(
+            select(Appeal.number, Applicant.phone, Applicant.full_name, Appeal.topic_code,
+                   Appeal.body_id)
+            .join(Applicant, Appeal.applicant_id == Applicant.id)
+            .where(Appeal.number.is_not(None), Appeal.body_id.is_not(None))
+            .where(Appeal.id.in_([rng.randint(1, n) for _ in range(400)]))
+        ).all()
+        print(f"# sample rows: {len(sample)}; total appeals:"
+              f" {s.scalar(select(func.count()).select_from(Appeal)):,}")
+
+    def register() -> None:
+        with session_scope(factory) as s:
+            now = dt.datetime.now(UTC)
+            who = Applicant(full_name=person(rng), phone=phone(rng))
+            s.add(who)
+            s.flush()
+            s.add(Appeal(number=next_number(s, "1545", now), status="registered",
+                         substance=substance(rng), applicant_id=who.id, received_at=now,
+                         registered_at=now, due_at=due_date(now, False)))
+
+    pick = lambda: rng.choice(sample)
+    day = lambda: dt.datetime(2024, 1, 1, tzinfo=UTC) + dt.timedelta(days=rng.randrange(700))
+    def week(d: dt.datetime) -> dict:
+        return {"date_from": d, "date_to": d + dt.timedelta(days=7), "status": "answered"}
+
+    def repeated(s) -> None:
+        row = pick()
+        find_repeated(s, phone=row[1], full_name=row[2], topic_code=row[3])
+
+    searches: dict[str, Callable[[object], dict]] = {
+        "by number": lambda s: {"number": pick()[0]},
+        "by phone": lambda s: {"phone": pick()[1]},
+        "by applicant name (surname)": lambda s: {"applicant": pick()[2].split()[0]},
+        "by applicant full name": lambda s: {"applicant": pick()[2]},
+        "by text, one word": lambda s: {"text": rng.choice(WORDS)},
+        "by text, two words": lambda s: {"text": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"},
+        "by date range (7 days) + status": lambda s: week(day()),
+        "by body + open statuses": lambda s: {"body_id": pick()[4],
+                                              "status": ["routed", "delivered"]},
+    }
+    results: list[tuple[str, list[float]]] = [("registration (number + insert + commit)",
+                                               timed(register, runs))]
+    plans: list[tuple[str, str]] = []
+    with factory() as s:
+        for label, make in searches.items():
+            kwargs_list = [make(s) for _ in range(runs)]
+            it = iter(kwargs_list)
+            results.append((label, timed(lambda it=it: search_appeals(s, **next(it)), runs)))
+            plans.append((label, explain(s, search_statement(s, **kwargs_list[0])
+                                         .order_by(Appeal.received_at.desc(), Appeal.id.desc())
+                                         .limit(50))))
+        results.append(("find_repeated (phone + name + topic)",
+                        timed(lambda: repeated(s), runs)))
+    engine.dispose()
+
+    print(f"\n| operation ({runs} runs, N={n:,}) | p50 ms | p99 ms |")
+    print("| --- | ---: | ---: |")
+    for label, samples in results:
+        print(f"| {label} | {statistics.median(samples):.2f} | {percentile(samples, 99):.2f} |")
+    for label, plan in plans:
+        print(f"\n## plan: {label}\n{plan}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="appeals to load")
+    parser.add_argument("--runs", type=int, default=200, help="timed runs per operation")
+    parser.add_argument("--seed", type=int, default=1545)
+    parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
+    parser.add_argument("--url", help="an existing, empty database to use instead")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    if args.url:
+        run(args.url, args.n, args.runs, args.seed)
+        return
+    if args.sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.runs, args.seed)
+        return
+    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        run(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", args.n, args.runs, args.seed)
+    finally:
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
