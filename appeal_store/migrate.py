@@ -10,10 +10,10 @@ import logging
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy.engine import make_url
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from appeal_store.db import make_engine
 

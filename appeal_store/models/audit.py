@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import BigIntPK, Base, JSONType, UTCDateTime, utcnow
+from .base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
 
 
 class AuditLog(Base):

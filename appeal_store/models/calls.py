@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import BigIntPK, Base, JSONType, UTCDateTime, one_of, utcnow
+from .base import Base, BigIntPK, JSONType, UTCDateTime, one_of, utcnow
 
 CALL_STATUSES = ("ivr", "queued", "answered", "abandoned", "completed", "callback", "voicemail", "failed")
 CALLBACK_STATUSES = ("pending", "dialing", "done", "failed", "cancelled")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import BigIntPK, Base, JSONType, UTCDateTime, one_of, utcnow
+from .base import Base, BigIntPK, JSONType, UTCDateTime, one_of, utcnow
 
 RECORDING_KINDS = ("call", "voice_appeal")
 TRANSCRIPT_STATUSES = ("pending", "done", "failed", "no_model")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import BigIntPK, Base, TimestampMixin
+from .base import Base, BigIntPK, TimestampMixin
 
 # Kinds used by routing's reference data; not enforced by a CHECK because the vocabulary
 # belongs to routing/data/bodies.yaml and may grow.

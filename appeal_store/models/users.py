@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import BigIntPK, Base, TimestampMixin, one_of
+from .base import Base, BigIntPK, TimestampMixin, one_of
 
 ROLES = ("operator", "supervisor", "qa", "body", "admin")
 

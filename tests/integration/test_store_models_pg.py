@@ -29,7 +29,7 @@ def test_create_all_with_search_indexes(pg_url):
             call = s.scalars(select(Call)).one()
             assert call.ivr_path == [{"node": "lang", "digits": "1"}]
             assert call.started_at.tzinfo is not None
-            assert abs(call.started_at - dt.datetime.now(dt.timezone.utc)).total_seconds() < 60
+            assert abs(call.started_at - dt.datetime.now(dt.UTC)).total_seconds() < 60
     finally:
         Base.metadata.drop_all(engine)
         engine.dispose()

@@ -14,7 +14,7 @@ from appeal_store.models import Appeal
 from appeal_store.numbering import next_number, parse_number
 
 pytestmark = pytest.mark.postgres
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_concurrent_registrations_get_unique_numbers(pg_url):

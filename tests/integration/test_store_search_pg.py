@@ -14,7 +14,7 @@ from appeal_store.models import Appeal, Applicant
 from appeal_store.search import find_repeated, search_appeals, search_statement
 
 pytestmark = pytest.mark.postgres
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(scope="module")

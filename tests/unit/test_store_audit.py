@@ -11,7 +11,7 @@ from appeal_store.audit import audit, history
 from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.users import create_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -40,10 +40,9 @@ def test_audit_rows_and_history(factory):
 
 
 def test_audit_is_rolled_back_with_its_transaction(factory):
-    with pytest.raises(RuntimeError):
-        with session_scope(factory) as s:
-            audit(s, None, "export", "appeal", 1)
-            raise RuntimeError("export failed")
+    with pytest.raises(RuntimeError), session_scope(factory) as s:
+        audit(s, None, "export", "appeal", 1)
+        raise RuntimeError("export failed")
     with session_scope(factory) as s:
         assert history(s, object_type="appeal") == []
         with pytest.raises(ValueError):

@@ -21,7 +21,7 @@ from appeal_store.calls import (
 from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.models import Call, CallEvent
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -114,9 +114,8 @@ def test_record_event_survives_a_later_transaction(factory):
         assert record_event(s, "k1", "1.3", "complete", talk_seconds=60)
     with session_scope(factory) as s:
         assert not record_event(s, "k1", "1.3", "complete", talk_seconds=60)
-    with pytest.raises(TypeError):
-        with session_scope(factory) as s:
-            record_event(s, "k2", "1.3", "complete", bogus=1)
+    with pytest.raises(TypeError), session_scope(factory) as s:
+        record_event(s, "k2", "1.3", "complete", bogus=1)
 
 
 def test_append_ivr_input_builds_the_path_once(factory):

@@ -8,7 +8,7 @@ import pytest
 
 from appeal_store import deadlines as d
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(y, m, day, h=10, mi=0):

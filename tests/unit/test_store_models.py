@@ -41,21 +41,19 @@ def test_timestamps_come_back_aware_utc(factory):
         s.add(Appeal(received_at=dt.datetime(2026, 1, 5, 12, 0, tzinfo=kyiv), substance="x"))
     with session_scope(factory) as s:
         got = s.scalars(select(Appeal)).one()
-        assert got.received_at == dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+        assert got.received_at == dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
         assert got.received_at.tzinfo is not None
         assert got.created_at.tzinfo is not None
 
 
 def test_naive_datetime_refused(factory):
-    with pytest.raises(Exception, match="naive datetime"):
-        with session_scope(factory) as s:
-            s.add(Appeal(received_at=dt.datetime(2026, 1, 5, 12, 0), substance="x"))
+    with pytest.raises(Exception, match="naive datetime"), session_scope(factory) as s:
+        s.add(Appeal(received_at=dt.datetime(2026, 1, 5, 12, 0), substance="x"))
 
 
 def test_status_check_constraint(factory):
-    with pytest.raises(IntegrityError):
-        with session_scope(factory) as s:
-            s.add(Appeal(status="lost", substance="x"))
+    with pytest.raises(IntegrityError), session_scope(factory) as s:
+        s.add(Appeal(status="lost", substance="x"))
 
 
 def test_optimistic_lock_refuses_stale_update(factory):
@@ -77,20 +75,17 @@ def test_optimistic_lock_refuses_stale_update(factory):
 
 
 def test_event_source_key_and_one_transcript_per_recording_are_unique(factory):
-    with pytest.raises(IntegrityError):
-        with session_scope(factory) as s:
-            s.add(CallEvent(uniqueid="1.1", kind="enter", source_key="k"))
-            s.add(CallEvent(uniqueid="1.1", kind="enter", source_key="k"))
-    with pytest.raises(IntegrityError):
-        with session_scope(factory) as s:
-            r = Recording(path="a.wav")
-            s.add(r)
-            s.flush()
-            s.add(Transcript(recording_id=r.id))
-            s.add(Transcript(recording_id=r.id))
+    with pytest.raises(IntegrityError), session_scope(factory) as s:
+        s.add(CallEvent(uniqueid="1.1", kind="enter", source_key="k"))
+        s.add(CallEvent(uniqueid="1.1", kind="enter", source_key="k"))
+    with pytest.raises(IntegrityError), session_scope(factory) as s:
+        r = Recording(path="a.wav")
+        s.add(r)
+        s.flush()
+        s.add(Transcript(recording_id=r.id))
+        s.add(Transcript(recording_id=r.id))
 
 
 def test_foreign_keys_enforced_on_sqlite(factory):
-    with pytest.raises(IntegrityError):
-        with session_scope(factory) as s:
-            s.add(Appeal(substance="x", body_id=999))
+    with pytest.raises(IntegrityError), session_scope(factory) as s:
+        s.add(Appeal(substance="x", body_id=999))

@@ -17,7 +17,7 @@ from appeal_store.numbering import (
     parse_number,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -44,10 +44,9 @@ def test_sequential_numbers_and_a_new_year(factory):
 
 
 def test_rolled_back_number_is_not_reissued_twice(factory):
-    with pytest.raises(RuntimeError):
-        with session_scope(factory) as s:
-            next_number(s, "1545", dt.datetime(2026, 5, 1, tzinfo=UTC))
-            raise RuntimeError("registration failed")
+    with pytest.raises(RuntimeError), session_scope(factory) as s:
+        next_number(s, "1545", dt.datetime(2026, 5, 1, tzinfo=UTC))
+        raise RuntimeError("registration failed")
     with session_scope(factory) as s:
         assert next_number(s, "1545", dt.datetime(2026, 5, 1, tzinfo=UTC)) == "1545-2026-000001"
 

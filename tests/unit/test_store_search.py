@@ -11,7 +11,7 @@ from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.models import Appeal, Applicant, Topic
 from appeal_store.search import find_repeated, phone_variants, search_appeals
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def make_rows(session):

@@ -58,9 +58,8 @@ def test_inactive_user_cannot_log_in_and_password_change(factory):
     ],
 )
 def test_bad_users_refused(factory, args, kwargs, message):
-    with session_scope(factory) as s:
-        with pytest.raises(UserError, match=message):
-            create_user(s, *args, **kwargs)
+    with session_scope(factory) as s, pytest.raises(UserError, match=message):
+        create_user(s, *args, **kwargs)
 
 
 def test_duplicates_refused_and_body_user(factory):
