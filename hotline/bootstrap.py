@@ -62,12 +62,59 @@ def start_asterisk(settings: Settings) -> int:
 
 
 def seed_reference_data(settings: Settings) -> dict[str, int]:
+    """Load the shipped reference data; returns rows added per table."""
     from appeal_store.db import session_scope
     from appeal_store.seed import seed_reference
     from routing.reference import load_reference
 
     with session_scope(session_factory(settings)) as session:
-        return dict(seed_reference(session, load_reference()) or {})
+        report = seed_reference(session, load_reference())
+    return dict(report.added)
+
+
+DEV_PASSWORD_PREFIX = "dev-insecure-"
+DEV_USERS = (
+    # username, role, full name, SIP endpoint
+    ("admin", "admin", "Адміністратор", None),
+    ("operator", "operator", "Оператор Олена", "op1001"),
+    ("supervisor", "supervisor", "Супервізор Сергій", None),
+    ("qa", "qa", "Контроль якості", None),
+    ("body", "body", "Пенсійний фонд (виконавець)", None),
+)
+
+
+def ensure_dev_users(settings: Settings) -> list[str]:
+    """In development only: one user per role, password ``dev-insecure-<username>``.
+
+    Returns the usernames created. Never runs outside development.
+    """
+    if settings.environment != "development":
+        return []
+    from sqlalchemy import select
+
+    from appeal_store.db import session_scope
+    from appeal_store.models import StateBody, User
+    from appeal_store.users import create_user
+
+    created: list[str] = []
+    with session_scope(session_factory(settings)) as session:
+        body_id = session.scalar(select(StateBody.id).order_by(StateBody.id).limit(1))
+        for username, role, full_name, endpoint in DEV_USERS:
+            if session.scalar(select(User.id).where(User.username == username)) is not None:
+                continue
+            if role == "body" and body_id is None:
+                continue
+            create_user(
+                session, username, DEV_PASSWORD_PREFIX + username, role, full_name=full_name,
+                body_id=body_id if role == "body" else None, sip_endpoint=endpoint,
+                sip_secret=(DEV_PASSWORD_PREFIX + endpoint) if endpoint else None,
+                queues=(settings.general_queue,) if role == "operator" else (),
+            )
+            created.append(username)
+    if created:
+        log.warning("development users created: %s (passwords dev-insecure-<username>)",
+                    ", ".join(created))
+    return created
 
 
 def build_prompts(settings: Settings, out: Path | None = None):

@@ -107,6 +107,28 @@ def asterisk_start(settings: Settings) -> None:
     click.echo(f"Asterisk {settings.asterisk_instance} running, pid {pid}")
 
 
+@asterisk.command("render")
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder to write the configuration into (production hosts, containers).")
+@pass_settings
+def asterisk_render(settings: Settings, out: str) -> None:
+    """Render Asterisk's configuration for a normal (not chrooted) Asterisk host."""
+    from pathlib import Path
+
+    from hotline.asterisk_sandbox.render import render_all
+    from hotline.bootstrap import operator_endpoints, queue_specs
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = render_all(
+        settings, operators=operator_endpoints(settings), queues=queue_specs(),
+        module_path="/usr/lib/x86_64-linux-gnu/asterisk/modules",
+    )
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    click.echo(f"{len(files)} files in {folder}")
+
+
 @asterisk.command("stop")
 @pass_settings
 def asterisk_stop(settings: Settings) -> None:

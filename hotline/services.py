@@ -61,7 +61,24 @@ def run_console(settings: Settings) -> None:
 
 
 def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> int:
-    """Transcription workers; returns the exit code."""
-    from recordings.runner import run_workers
+    """Transcription workers (one process per core); returns the exit code."""
+    import multiprocessing
 
-    return run_workers(settings, processes=processes, threads=threads)
+    from recordings.runner import WorkerConfig, run_worker as run_one
+
+    config = WorkerConfig(
+        redis_url=settings.redis_url,
+        database_url=settings.effective_database_url,
+        model_path=settings.vosk_model_path,
+        threads=threads,
+    )
+    if processes <= 1:
+        run_one(config)
+        return 0
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=run_one, args=(config,), name=f"worker-{i}") for i in range(processes)]
+    for proc in workers:
+        proc.start()
+    for proc in workers:
+        proc.join()
+    return max((proc.exitcode or 0) for proc in workers)
