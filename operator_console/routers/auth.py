@@ -77,12 +77,12 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{code}", include_in_schema=False)
-def switch_language(request: Request, code: str) -> Response:
-    """Switch the console language (uk/en) and go back."""
+def switch_language(request: Request, code: str, next: str = "/") -> Response:
+    """Switch the console language (uk/en) and go back to ``next`` (a local path)."""
     if code in LANGUAGES:
         request.session["lang"] = code
-    back = request.headers.get("referer") or "/"
-    return RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
+    local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+    return RedirectResponse(next if local else "/", status_code=303)
 
 
 @router.get("/home", include_in_schema=False)

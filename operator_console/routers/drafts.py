@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from appeal_store.models.appeals import Appeal
 from appeal_store.services import queries, registration, routing_service
@@ -30,6 +30,7 @@ def _form_page(request: Request, db, appeal: Appeal | None, form: AppealForm,
     ctx: dict[str, Any] = {
         "appeal": appeal, "form": form, "errors": errors or FormErrors(), "message": message,
         "proposal": proposal, "bodies": routing_service.active_bodies(db), **choices(db),
+        "canonical_path": f"/operator/appeals/{appeal.id}/edit" if appeal else "/operator/appeals/new",
     }
     return render(request, "appeal_form.html", ctx, status_code=status_code)
 
@@ -115,6 +116,11 @@ class DraftIn(BaseModel):
     needs_study: bool = False
     call_id: int | None = None
     recording_id: int | None = None
+
+    @field_validator("call_id", "recording_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     def form(self) -> AppealForm:
         return AppealForm.from_mapping(self.model_dump())

@@ -98,7 +98,7 @@ def test_whole_flow(app, factory):
     assert appeal["number"] in pfu.get("/body/inbox").text
 
     with httpx.Client() as http:
-        report = deliver_pending(factory, http, dt.datetime.now(dt.timezone.utc))
+        report = deliver_pending(factory, http, dt.datetime.now(dt.UTC))
     assert report.sent >= 1
     assert pfu.get(f"/api/appeals/{appeal['id']}").json()["appeal"]["status"] == "delivered"
 
