@@ -65,19 +65,18 @@ def _key(token: str) -> str:
 class _Pattern:
     word: str
     prefix: bool
+    #: the stem compared with a token's stem, or None if the word only matches whole
+    stem: str | None
 
-    @property
-    def stem(self) -> str | None:
-        s = stem(self.word)
-        return s if len(s) >= MIN_STEM else None
+    @classmethod
+    def of(cls, word: str, prefix: bool = False) -> _Pattern:
+        s = stem(word)
+        return cls(word, prefix, s if len(s) >= MIN_STEM and not prefix else None)
 
-    def matches(self, key: str) -> bool:
+    def matches(self, key: str, key_stem: str) -> bool:
         if self.prefix:
             return key.startswith(self.word)
-        if key == self.word:
-            return True
-        s = self.stem
-        return s is not None and stem(key) == s
+        return key == self.word or (self.stem is not None and key_stem == self.stem)
 
 
 @dataclass(frozen=True)
@@ -89,10 +88,11 @@ class Entry:
     patterns: tuple[_Pattern, ...]
     needs_context: bool = False
 
-    def match_at(self, keys: Sequence[str], index: int) -> bool:
+    def match_at(self, keys: Sequence[str], stems: Sequence[str], index: int) -> bool:
         if index + len(self.patterns) > len(keys):
             return False
-        return all(p.matches(keys[index + i]) for i, p in enumerate(self.patterns))
+        return all(p.matches(keys[index + i], stems[index + i])
+                   for i, p in enumerate(self.patterns))
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,9 @@ class _Hit:
 
 
 def _entry(code: str, text: str, needs_context: bool = False) -> Entry:
-    patterns = []
-    for token in _tokens(str(text)):
-        key = _key(token)
-        patterns.append(_Pattern(key.rstrip("*") if key.endswith("*") else key, key.endswith("*")))
+    patterns = [_Pattern.of(_key(token)) for token in _tokens(str(text))]
     if str(text).strip().endswith("*") and patterns:
-        patterns[-1] = _Pattern(patterns[-1].word, True)
+        patterns[-1] = _Pattern.of(patterns[-1].word, prefix=True)
     if not patterns:
         raise ReferenceDataError([f"vocabulary: empty word for {code!r}"])
     return Entry(code, str(text), tuple(patterns), needs_context)
@@ -176,10 +173,11 @@ def default_vocabulary() -> Vocabulary:
 def _hits(text: str, entries: Iterable[Entry], places: frozenset[str] = frozenset()) -> list[_Hit]:
     tokens = _tokens(text)
     keys = [_key(t) for t in tokens]
+    stems = [stem(k) for k in keys]
     hits = []
     for entry in entries:
         for i in range(len(keys)):
-            if not entry.match_at(keys, i):
+            if not entry.match_at(keys, stems, i):
                 continue
             if entry.needs_context and (i == 0 or keys[i - 1] not in places):
                 continue

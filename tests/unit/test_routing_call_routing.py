@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from routing.calendar import build_calendar
 from routing.call_routing import (
     CALL_ROUTING_FILE,
     CALLBACK,
@@ -22,7 +23,6 @@ from routing.call_routing import (
     load_call_routing,
     normalize_number,
 )
-from routing.calendar import build_calendar
 from routing.reference import default_reference
 
 KYIV = ZoneInfo("Europe/Kyiv")
