@@ -68,11 +68,14 @@ def transcribe(files: tuple[Path, ...], model_path: Path | None, processes: int,
               help="A worker silent this long is dead; its jobs go to another worker.")
 @click.option("--maintenance-chance", type=int, default=1_000, show_default=True,
               help="Queue maintenance (requeue of dead workers' jobs) per million commands.")
+@click.option("--namespace", default="hotline", show_default=True,
+              help="Prefix of the queue's Redis keys (producers must use the same).")
 @click.option("--min-backoff-ms", type=int, default=15_000, show_default=True)
 @click.option("--max-retries", type=int, default=8, show_default=True)
 def transcription_worker(redis_url: str, database_url: str, model_path: Path | None,
                          threads: int, max_seconds: float, heartbeat_timeout_ms: int,
-                         maintenance_chance: int, min_backoff_ms: int, max_retries: int) -> None:
+                         maintenance_chance: int, namespace: str, min_backoff_ms: int,
+                         max_retries: int) -> None:
     """Run a transcription worker until SIGTERM.
 
     Запустити обробник черги розпізнавання (до SIGTERM).
@@ -82,7 +85,7 @@ def transcription_worker(redis_url: str, database_url: str, model_path: Path | N
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    queue = QueueOptions(heartbeat_timeout_ms=heartbeat_timeout_ms,
+    queue = QueueOptions(namespace=namespace, heartbeat_timeout_ms=heartbeat_timeout_ms,
                          maintenance_chance=maintenance_chance,
                          min_backoff_ms=min_backoff_ms, max_retries=max_retries)
     run_worker(WorkerConfig(redis_url=redis_url, database_url=database_url,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dramatiq
@@ -34,7 +34,7 @@ class WorkerConfig:
     model_path: Path | None
     threads: int = 1
     max_seconds: float = DEFAULT_MAX_SECONDS
-    queue: QueueOptions = QueueOptions()
+    queue: QueueOptions = field(default_factory=QueueOptions)
 
 
 def build_context(config: WorkerConfig) -> JobContext:
