@@ -1,0 +1,1 @@
+"""Prompt catalogues (data only; a package so the YAML files ship with ivr)."""
