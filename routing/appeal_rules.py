@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from routing.reference import (
@@ -31,6 +32,8 @@ from routing.reference import (
     UnknownCodeError,
 )
 from routing.vocabulary import normalize, suggest_body
+
+log = logging.getLogger(__name__)
 
 # How a proposal was reached (Proposal.basis).
 BASIS_RULE = "rule"
@@ -202,7 +205,10 @@ def _ranked_rule_options(facts: AppealFacts, ref: Reference, label: _Label) -> l
 
 def _rule_target(rule: RoutingRule, region_code: str | None, ref: Reference) -> StateBody | None:
     if rule.body_code is not None:
-        return ref.body(rule.body_code)
+        body = ref.bodies_by_code.get(rule.body_code)
+        if body is None:  # e.g. a rule kept in the database for a deactivated body
+            log.warning("routing rule %s names unknown body %s: skipped", rule.id, rule.body_code)
+        return body
     return ref.body_of_kind(rule.body_kind or "", region_code)
 
 

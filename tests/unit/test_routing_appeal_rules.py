@@ -16,7 +16,7 @@ from routing.appeal_rules import (
     propose_body,
     resolve_body,
 )
-from routing.reference import UnknownCodeError, build_reference, default_reference
+from routing.reference import Reference, UnknownCodeError, build_reference, default_reference
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +258,16 @@ def test_oversight_from_data_is_used_for_art7():
                 oversight={"PFU": "MSP"})
     p = propose_body(AppealFacts(topic_code="16.01", complained_about_body="PFU"), ref)
     assert p.body_code == "MSP"
+
+
+def test_rule_naming_a_missing_body_is_skipped_not_fatal(caplog):
+    """A Reference built straight from database rows is not validated: a rule may name a
+    deactivated body. The proposal skips it and says so in the log."""
+    good = _mini([{"id": "P", "topic_prefix": "16.01", "body_code": "PFU"},
+                  {"id": "M", "topic_prefix": "16", "body_code": "MSP"}])
+    bodies = tuple(b for b in good.bodies if b.code != "PFU")
+    ref = Reference(good.regions, bodies, good.topics, good.rules)
+    with caplog.at_level("WARNING", logger="routing.appeal_rules"):
+        p = propose_body(AppealFacts(topic_code="16.01"), ref)
+    assert p.rule_id == "M"
+    assert "names unknown body PFU" in caplog.text
