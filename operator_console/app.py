@@ -88,7 +88,8 @@ def create_app(
         https_only=settings.environment == "production", max_age=12 * 3600,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (health, auth, drafts, appeals, lists, admin):
+    # lists before appeals: "/api/appeals/due" must not be read as an appeal id
+    for module in (health, auth, lists, drafts, appeals, admin):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app
