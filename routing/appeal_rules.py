@@ -122,6 +122,8 @@ def propose_body(facts: AppealFacts, ref: Reference) -> Proposal:
     if facts.is_local_matter:
         ranked = _local_first(ranked, facts, ref)
     ranked += _fallbacks(facts, ref, ranked)
+    if not ranked:
+        raise RoutingError("no rule, regional administration or Cabinet's Secretariat to route to")
 
     addressee = resolve_body(facts.addressee, ref) if facts.addressee else None
     ranked = _apply_addressee(ranked, facts.addressee, addressee, competent, excluded,
@@ -240,15 +242,15 @@ def _fallbacks(facts: AppealFacts, ref: Reference, ranked: list[Alternative]) ->
     if regional is not None and regional.code not in present:
         out.append(Alternative(
             regional.code, None, BASIS_FALLBACK_REGIONAL,
-            f"Немає окремого правила → {regional.name_uk} (за регіоном заявника)",
-            f"No specific rule → {regional.name_en} (the applicant's region)",
+            f"За регіоном заявника → {regional.name_uk} (загальний порядок)",
+            f"By the applicant's region → {regional.name_en} (general fallback)",
         ))
-    cabinet = ref.body(CABINET_SECRETARIAT)
-    if cabinet.code not in present:
+    cabinet = ref.bodies_by_code.get(CABINET_SECRETARIAT)
+    if cabinet is not None and cabinet.code not in present:
         out.append(Alternative(
             cabinet.code, None, BASIS_FALLBACK_CABINET,
-            f"Немає окремого правила і регіону → {cabinet.name_uk}",
-            f"No specific rule or region → {cabinet.name_en}",
+            f"Загальний порядок → {cabinet.name_uk}",
+            f"General fallback → {cabinet.name_en}",
         ))
     return out
 

@@ -271,3 +271,12 @@ def test_rule_naming_a_missing_body_is_skipped_not_fatal(caplog):
         p = propose_body(AppealFacts(topic_code="16.01"), ref)
     assert p.rule_id == "M"
     assert "names unknown body PFU" in caplog.text
+
+
+def test_reference_without_any_way_out_is_a_routing_error():
+    good = _mini([{"id": "P", "topic_prefix": "16.01", "body_code": "PFU"}])
+    bare = Reference(good.regions, tuple(b for b in good.bodies if b.code == "PFU"),
+                     good.topics, good.rules)
+    assert propose_body(AppealFacts(topic_code="16.01"), bare).body_code == "PFU"
+    with pytest.raises(RoutingError, match="no rule"):
+        propose_body(AppealFacts(topic_code="20"), bare)
