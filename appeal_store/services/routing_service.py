@@ -110,8 +110,11 @@ def route_appeal(
 def change_topic(
     session: Session, appeal_id: int, topic_code: str, *, actor: User, now: dt.datetime,
     reason: str = "",
-) -> RoutingDecision:
-    """Change the topic and route again to the body proposed for it; commits."""
+) -> RoutingDecision | None:
+    """Change the topic and route again to the body proposed for it; commits.
+
+    Returns the new decision, or None when the same body stays competent.
+    """
     try:
         appeal = lifecycle.load_appeal(session, appeal_id)
         if appeal.status not in ROUTABLE:
@@ -124,8 +127,11 @@ def change_topic(
         lifecycle.note(session, appeal, "topic_changed", actor_id=actor.id, now=now,
                        data={"from": old, "to": topic_code, "reason": reason})
         session.flush()
-        decision = _route(session, appeal_id, actor=actor, now=now, body_id=None,
-                          override_reason="", action="rerouted")
+        proposal = propose(session, appeal)
+        decision = None
+        if proposal.body is None or proposal.body.id != appeal.body_id:
+            decision = _route(session, appeal_id, actor=actor, now=now, body_id=None,
+                              override_reason="", action="rerouted")
         session.commit()
     except Exception:
         session.rollback()
@@ -149,6 +155,9 @@ def _route(
     chosen = session.get(StateBody, chosen_id)
     if chosen is None or not chosen.active:
         raise NotFound("Орган не знайдено або він неактивний", "Body not found or inactive")
+    if appeal.status != "registered" and chosen_id == appeal.body_id:
+        raise ServiceError("Звернення вже направлено цьому органу",
+                           "The appeal is already routed to this body")
     overridden = chosen_id != proposed_id
     if overridden and not override_reason:
         raise ValidationFailed([FieldError(

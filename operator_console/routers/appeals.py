@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from appeal_store.models.reference import StateBody, Topic
 from appeal_store.services import answers, lifecycle, queries, routing_service
 from appeal_store.services.errors import ServiceError
+from appeal_store.services.validation import SOCIAL_CATEGORIES
 
 from ..deps import AppealReader, BodyUser, Now, Operator, SessionDep, client_ip
 from ..templating import render
@@ -39,6 +40,7 @@ def appeal_page(request: Request, appeal_id: int, db: SessionDep, user: AppealRe
         "control_call": answers.pending_control_call(db, appeal.id),
         "overdue": queries.is_overdue(appeal, now),
         "flash": request.session.pop("flash", None),
+        "categories": SOCIAL_CATEGORIES,
     }
     if user.role != "body" and appeal.status in routing_service.ROUTABLE:
         ctx["proposal"] = routing_service.propose(db, appeal)

@@ -139,3 +139,18 @@ def test_client_error_is_not_retried_and_unreachable_host_is(factory):
         rows = {d.appeal_id: d for d in s.scalars(select(Delivery).where(Delivery.kind == "webhook"))}
         assert rows[bad].status == "dead" and rows[bad].last_error == "HTTP 400"
         assert rows[down].status == "pending" and "ConnectError" in rows[down].last_error
+
+
+def test_routing_twice_to_the_same_body_is_refused_and_same_body_topic_change_keeps_it(factory):
+    from appeal_store.services.errors import ServiceError
+
+    appeal_id = routed_appeal(factory, None)
+    with factory() as s:
+        op = s.scalars(select(User).where(User.username == "op")).one()
+        with pytest.raises(ServiceError, match="already routed"):
+            routing_service.route_appeal(s, appeal_id, actor=op, now=T0)
+        # 16.02 is the Pension Fund's too: the topic changes, the body stays, no new delivery
+        before = len(list(s.scalars(select(Delivery).where(Delivery.appeal_id == appeal_id))))
+        assert routing_service.change_topic(s, appeal_id, "16.02", actor=op, now=T0) is None
+        after = len(list(s.scalars(select(Delivery).where(Delivery.appeal_id == appeal_id))))
+        assert before == after and s.get(Appeal, appeal_id).topic_code == "16.02"
