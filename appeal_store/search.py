@@ -52,7 +52,7 @@ def _contains(session: Session, column: ColumnElement[str], needle: str) -> Colu
 
 def _equals_folded(session: Session, column: ColumnElement[str], value: str) -> ColumnElement[bool]:
     if _is_pg(session):
-        return column.ilike(_escape_like(value), escape="\\")  # trigram index, no wildcard
+        return func.lower(column) == value.lower()  # ix_applicants_full_name_lower
     return func.casefold(column) == value.casefold()
 
 
@@ -141,6 +141,23 @@ def find_repeated(
     spacing ignored). Drafts are not counted. The first result is what a new appeal's
     ``repeated_of_id`` should point to (Instruction No. 348: repeated appeals are linked).
     """
+    stmt = find_repeated_statement(session, phone=phone, full_name=full_name,
+                                   topic_code=topic_code, exclude_appeal_id=exclude_appeal_id)
+    if stmt is None:
+        return []
+    stmt = stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(limit)
+    return list(session.scalars(stmt).unique())
+
+
+def find_repeated_statement(
+    session: Session,
+    *,
+    phone: str | None = None,
+    full_name: str | None = None,
+    topic_code: str | None = None,
+    exclude_appeal_id: int | None = None,
+) -> Select[tuple[Appeal]] | None:
+    """The SELECT behind :func:`find_repeated`, unordered; None when no person is given."""
     who: list[ColumnElement[bool]] = []
     if phone:
         variants = phone_variants(phone)
@@ -149,7 +166,7 @@ def find_repeated(
     if full_name and full_name.strip():
         who.append(_equals_folded(session, Applicant.full_name, " ".join(full_name.split())))
     if not who:
-        return []
+        return None
     stmt = (
         select(Appeal)
         .join(Applicant, Appeal.applicant_id == Applicant.id)
@@ -160,5 +177,4 @@ def find_repeated(
         stmt = stmt.where(Appeal.topic_code == topic_code)
     if exclude_appeal_id is not None:
         stmt = stmt.where(Appeal.id != exclude_appeal_id)
-    stmt = stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(limit)
-    return list(session.scalars(stmt).unique())
+    return stmt

@@ -32,7 +32,12 @@ from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.deadlines import due_date
 from appeal_store.models import Appeal, Applicant, NumberCounter, StateBody, Topic
 from appeal_store.numbering import next_number
-from appeal_store.search import find_repeated, search_appeals, search_statement
+from appeal_store.search import (
+    find_repeated,
+    find_repeated_statement,
+    search_appeals,
+    search_statement,
+)
 from appeal_store.seed import seed_from_routing
 
 UTC = dt.UTC
@@ -175,7 +180,7 @@ def explain(session, stmt) -> str:
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)" if dialect.name == "postgresql" \
         else "EXPLAIN QUERY PLAN"
-    rows = session.execute(text(f"{prefix} {sql}")).all()
+    rows = session.connection().exec_driver_sql(f"{prefix} {sql}").all()
     return "\n".join("  " + " | ".join(str(c) for c in r) for r in rows)
 
 
@@ -255,8 +260,14 @@ def run(url: str, n: int, runs: int, seed: int) -> None:
             plans.append((label, explain(s, search_statement(s, **kwargs_list[0])
                                          .order_by(Appeal.received_at.desc(), Appeal.id.desc())
                                          .limit(50))))
+        rare = search_statement(s, text="затоплення підвал ліфт дах")
+        plans.append(("by text, four words (rare combination)", explain(
+            s, rare.order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(50))))
         results.append(("find_repeated (phone + name + topic)",
                         timed(lambda: repeated(s), runs)))
+        row = pick()
+        plans.append(("find_repeated", explain(s, find_repeated_statement(
+            s, phone=row[1], full_name=row[2], topic_code=row[3]).limit(10))))
     engine.dispose()
 
     print(f"\n| operation ({runs} runs, N={n:,}) | p50 ms | p99 ms |")

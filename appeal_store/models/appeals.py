@@ -32,7 +32,11 @@ SEXES = ("male", "female", "unknown")
 
 # PostgreSQL-only search indexes. They are created by the initial migration with raw SQL
 # (and by metadata.create_all on PostgreSQL through ddl_if); autogenerate ignores them.
-PG_ONLY_INDEXES = ("ix_applicants_full_name_trgm", "ix_appeals_substance_fts")
+PG_ONLY_INDEXES = (
+    "ix_applicants_full_name_trgm",
+    "ix_applicants_full_name_lower",
+    "ix_appeals_substance_fts",
+)
 
 
 class Applicant(Base):
@@ -48,6 +52,10 @@ class Applicant(Base):
             postgresql_using="gin",
             postgresql_ops={"full_name": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # exact, case-blind name lookups (repeated appeals); revision 0002
+        Index("ix_applicants_full_name_lower", func.lower(text("full_name"))).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -68,7 +68,8 @@ def test_postgresql_upgrade_matches_models_and_downgrades(pg_url):
         fks = {f["name"] for f in inspect(engine).get_foreign_keys("appeals")}
     finally:
         engine.dispose()
-    assert {"ix_appeals_substance_fts", "ix_applicants_full_name_trgm"} <= names
+    assert {"ix_appeals_substance_fts", "ix_applicants_full_name_trgm",
+            "ix_applicants_full_name_lower"} <= names
     assert "fk_appeals_recording_id_recordings" in fks
     assert _diff(pg_url) == []
     migrate.downgrade(pg_url, "base")

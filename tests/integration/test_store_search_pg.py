@@ -84,3 +84,8 @@ def test_plans_use_the_search_indexes(factory):
         )
     with session_scope(factory) as s:
         assert "ix_applicants_phone" in _plan(s, search_statement(s, phone="0441234567"))
+    with session_scope(factory) as s:
+        from appeal_store.search import find_repeated_statement
+
+        plan = _plan(s, find_repeated_statement(s, full_name="Петренко Іван Миколайович"))
+        assert "ix_applicants_full_name_lower" in plan
