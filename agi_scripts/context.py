@@ -29,16 +29,22 @@ class CallLog:
     async def call_started(self, uniqueid: str, **fields: Any) -> None:
         await asyncio.to_thread(self._upsert, uniqueid, fields)
 
-    async def ivr_input(self, uniqueid: str, node: str, digits: str | None) -> None:
-        await asyncio.to_thread(self._ivr_input, uniqueid, node, digits)
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return self._factory
+
+    async def ivr_input(
+        self, uniqueid: str, node: str, digits: str | None, step: int | None = None
+    ) -> None:
+        await asyncio.to_thread(self._ivr_input, uniqueid, node, digits, step)
 
     def _upsert(self, uniqueid: str, fields: dict[str, Any]) -> None:
         with session_scope(self._factory) as session:
             calls.upsert_call(session, uniqueid, **fields)
 
-    def _ivr_input(self, uniqueid: str, node: str, digits: str | None) -> None:
+    def _ivr_input(self, uniqueid: str, node: str, digits: str | None, step: int | None) -> None:
         with session_scope(self._factory) as session:
-            calls.append_ivr_input(session, uniqueid, node, digits or "")
+            calls.append_ivr_input(session, uniqueid, node, digits or "", step=step)
 
 
 @dataclass

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     console_port: int = 8000
     secret_key: SecretStr = SecretStr(DEV_SECRET_PREFIX + "console-secret-key")
 
+    # IVR and call backs (agi_scripts/)
+    calendar_file: Path | None = None  # empty: routing/data/calendar.yaml (working hours)
+    callback_dial: str = "PJSIP/{number}@carrier"  # how a call back reaches the citizen
+    callback_max_attempts: int = Field(default=3, ge=1, le=10)
+    callback_retry_seconds: int = Field(default=600, ge=1)
+
     # media
     recordings_dir: Path | None = None  # empty: inside the Asterisk instance
     prompts_dir: Path | None = None  # empty: inside the Asterisk instance

@@ -1,0 +1,174 @@
+"""Execute the IVR state machine's actions on a live AGI channel.
+
+The machine (ivr/machine.py) says what to play, what to collect and where the call ends;
+this adapter turns that into AGI commands:
+
+* a collecting prompt → ``EXEC Read(HOTLINE_KEYS,<files joined by &>,max,,1,timeout)`` and
+  ``GET VARIABLE HOTLINE_KEYS``; prompts that only speak and come right before it are
+  joined to it, so the caller can key through them (barge-in);
+* a prompt that only speaks → ``EXEC Playback(<files joined by &>)``;
+* variables → ``SET VARIABLE`` (and ``CHANNEL(language)`` with ``HOTLINE_LANGUAGE``).
+
+Read and Playback skip a missing sound file with a warning, so a prompt not yet built
+never breaks a call. Database writes of the call's record run in the background in order
+(:class:`CallRecorder`): the caller never waits for the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from agi_scripts.context import CallLog
+from agi_scripts.fastagi import AgiChannel
+from ivr.actions import (
+    Action,
+    LookupStatus,
+    Prompt,
+    RequestCallback,
+    SetVariables,
+    StartVoiceAppeal,
+    StatusResult,
+    ToQueue,
+)
+from ivr.machine import IvrSession
+
+log = logging.getLogger(__name__)
+
+KEYS_VARIABLE = "HOTLINE_KEYS"
+WRITE_TIMEOUT_S = 5.0
+StatusLookup = Callable[[str], Awaitable[StatusResult]]
+
+
+class CallRecorder:
+    """Writes one call's record in the background, one write after another, in order."""
+
+    def __init__(self, call_log: CallLog, uniqueid: str) -> None:
+        self.call_log = call_log
+        self.uniqueid = uniqueid
+        self.failed = 0
+        self._tail: asyncio.Task[None] | None = None
+
+    def submit(self, write: Callable[[], Awaitable[None]]) -> None:
+        previous = self._tail
+        self._tail = asyncio.get_running_loop().create_task(self._chain(previous, write))
+
+    async def _chain(self, previous: asyncio.Task[None] | None,
+                     write: Callable[[], Awaitable[None]]) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await asyncio.wait_for(write(), WRITE_TIMEOUT_S)
+        except (SQLAlchemyError, OSError, TimeoutError, ValueError) as exc:
+            self.failed += 1
+            log.warning("call record of %s not written (%s: %s)", self.uniqueid,
+                        type(exc).__name__, exc)
+
+    async def flush(self, timeout: float = WRITE_TIMEOUT_S) -> None:
+        """Wait (bounded) for the writes submitted so far."""
+        if self._tail is not None:
+            await asyncio.wait({self._tail}, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class IvrOutcome:
+    """How the IVR ended: 'queue', 'voice_appeal' or 'callback', with the variables set."""
+
+    action: str
+    queue: str | None
+    language: str
+    topic: str | None
+    variables: dict[str, str]
+
+
+class IvrRunner:
+    """Drive one :class:`IvrSession` on one channel until it hands the call on."""
+
+    def __init__(self, agi: AgiChannel, session: IvrSession, *, sounds_base: str,
+                 general_queue: str, lookup: StatusLookup, recorder: CallRecorder) -> None:
+        self.agi = agi
+        self.session = session
+        self.sounds_base = sounds_base.rstrip("/")
+        self.general_queue = general_queue
+        self.lookup = lookup
+        self.recorder = recorder
+        self.variables: dict[str, str] = {}
+        self._step = 0
+
+    def sound(self, file: str) -> str:
+        """The path Asterisk plays for ``<lang>/<name>``."""
+        return f"{self.sounds_base}/{file}"
+
+    def queue_name(self, menu_queue: str) -> str:
+        """The menu's "general" is the Asterisk queue ``settings.general_queue``."""
+        return self.general_queue if menu_queue == "general" else menu_queue
+
+    async def run(self) -> IvrOutcome:
+        actions = self.session.start()
+        while True:
+            outcome, actions = await self._execute(actions)
+            if outcome is not None:
+                return outcome
+
+    async def _execute(self, actions: list[Action]) -> tuple[IvrOutcome | None, list[Action]]:
+        """Run one step's actions; return the outcome or the next step's actions."""
+        spoken: list[str] = []
+        for action in actions:
+            if isinstance(action, Prompt) and action.collect is None:
+                spoken.extend(action.files)
+            elif isinstance(action, Prompt):
+                keys = await self.read(spoken + list(action.files), action.collect)
+                node = self.session.node_id
+                self._record_input(node, keys)
+                return None, self.session.on_input(keys)
+            elif isinstance(action, SetVariables):
+                await self.set_variables(action.variables)
+            elif isinstance(action, LookupStatus):
+                await self.play(spoken)
+                spoken = []
+                result = await self.lookup(action.number)
+                return None, self.session.on_result("status", result)
+            elif isinstance(action, (ToQueue, StartVoiceAppeal, RequestCallback)):
+                await self.play(spoken)
+                return self._outcome(action), []
+            else:  # a new action type the adapter does not know yet
+                raise TypeError(f"unknown IVR action {action!r}")
+        raise RuntimeError("an IVR step ended without waiting for anything")
+
+    async def read(self, files: list[str], collect) -> str | None:
+        """Play *files* (the caller may key through them) and collect keys."""
+        prompt = "&".join(self.sound(f) for f in files)
+        timeout = f"{collect.timeout:g}"
+        await self.agi.exec("Read", f"{KEYS_VARIABLE},{prompt},{collect.max_digits},,1,{timeout}")
+        keys = await self.agi.get_variable(KEYS_VARIABLE)
+        return keys or None
+
+    async def play(self, files: list[str]) -> None:
+        if files:
+            await self.agi.exec("Playback", "&".join(self.sound(f) for f in files))
+
+    async def set_variables(self, variables) -> None:
+        for name, value in variables.items():
+            if name == "HOTLINE_QUEUE":
+                value = self.queue_name(value)
+            await self.agi.set_variable(name, value)
+            self.variables[name] = value
+            if name == "HOTLINE_LANGUAGE":
+                await self.agi.set_variable("CHANNEL(language)", value)
+
+    def _record_input(self, node: str, keys: str | None) -> None:
+        step, self._step = self._step, self._step + 1
+        uniqueid = self.recorder.uniqueid
+        call_log = self.recorder.call_log
+        self.recorder.submit(lambda: call_log.ivr_input(uniqueid, node, keys, step=step))
+
+    def _outcome(self, end: ToQueue | StartVoiceAppeal | RequestCallback) -> IvrOutcome:
+        queue = self.queue_name(end.queue) if isinstance(end, ToQueue) else None
+        action = self.variables.get("HOTLINE_ACTION") or (
+            "queue" if isinstance(end, ToQueue)
+            else "voice_appeal" if isinstance(end, StartVoiceAppeal) else "callback")
+        return IvrOutcome(action, queue, end.language, end.topic, dict(self.variables))

@@ -1,0 +1,89 @@
+"""Status of an appeal for the IVR: find the number the caller keyed, describe it.
+
+The caller keys digits only; registration numbers look like "1545-2026-000123". A keyed
+number matches when it equals the number without its separators ("15452026000123") or,
+with at least 10 digits, its year and counter ("2026000123").
+
+The lookup runs in a worker thread with a time limit: a database that is down or hangs
+gives ``StatusResult.unavailable()`` and the IVR apologises instead of keeping the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from appeal_store.models import Appeal, StateBody
+from ivr.actions import StatusResult
+
+log = logging.getLogger(__name__)
+
+LOOKUP_TIMEOUT_S = 3.0
+MAX_KEYED_DIGITS = 20
+SUFFIX_MIN_DIGITS = 10  # year (4) + counter (6)
+
+
+def find_appeal(session: Session, keyed: str) -> Appeal | None:
+    """The appeal whose number matches the keyed digits (see the module docstring)."""
+    if not keyed.isascii() or not keyed.isdigit() or len(keyed) > MAX_KEYED_DIGITS:
+        return None
+    bare = func.replace(func.replace(Appeal.number, "-", ""), "/", "")
+    match = [bare == keyed]
+    if len(keyed) >= SUFFIX_MIN_DIGITS:
+        match.append(bare.like(f"%{keyed}"))
+    stmt = select(Appeal).where(Appeal.number.is_not(None), or_(*match))
+    found = list(session.scalars(stmt.order_by(Appeal.id).limit(2)))
+    if len(found) > 1:  # an ambiguous suffix: only an exact number will do
+        exact = [a for a in found if (a.number or "").replace("-", "").replace("/", "") == keyed]
+        return exact[0] if exact else None
+    return found[0] if found else None
+
+
+def describe(session: Session, appeal: Appeal, tz: str = "Europe/Kyiv") -> StatusResult:
+    """What the IVR says about a found appeal: state, body, (extended) deadline."""
+    body = session.get(StateBody, appeal.body_id) if appeal.body_id is not None else None
+    due_at = appeal.extended_due_at or appeal.due_at
+    due = due_at.astimezone(ZoneInfo(tz)).date() if due_at is not None else None
+    return StatusResult(
+        "found",
+        status=appeal.status,
+        body_kind=body.kind if body is not None else None,
+        body_prompt=f"body-{body.code}".lower().replace("_", "-") if body is not None else None,
+        due=due,
+        extended=appeal.extended_due_at is not None,
+    )
+
+
+def lookup_status_sync(factory: sessionmaker[Session], keyed: str, tz: str) -> StatusResult:
+    with factory() as session:
+        appeal = find_appeal(session, keyed)
+        if appeal is None:
+            return StatusResult.not_found()
+        return describe(session, appeal, tz)
+
+
+async def lookup_status(
+    factory: sessionmaker[Session], keyed: str, *, tz: str = "Europe/Kyiv",
+    timeout: float = LOOKUP_TIMEOUT_S,
+) -> StatusResult:
+    """Look up *keyed* off the event loop; ``unavailable`` when the database fails or is slow.
+
+    >>> await lookup_status(factory, "15452026000123")      # doctest: +SKIP
+    StatusResult(outcome='found', status='registered', ...)
+    """
+    started = asyncio.get_running_loop().time()
+    try:
+        result = await asyncio.wait_for(
+            asyncio.to_thread(lookup_status_sync, factory, keyed, tz), timeout
+        )
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.warning("status lookup failed (%s: %s): apologising", type(exc).__name__, exc)
+        return StatusResult.unavailable()
+    log.info("status lookup outcome=%s in %.0f ms", result.outcome,
+             (asyncio.get_running_loop().time() - started) * 1000)
+    return result
