@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from appeal_store.models.appeals import Appeal, Applicant
+from appeal_store.models.calls import Call
+from appeal_store.models.media import Recording
 from appeal_store.models.reference import Region, Topic
 from appeal_store.models.users import User
+from appeal_store.search import find_repeated
 
 from . import lifecycle
 from .adapters import assign_number, legal_due_date
-from .errors import InvalidTransition, ValidationFailed
+from .errors import FieldError, InvalidTransition, ValidationFailed
 from .validation import AppealForm, is_priority, normalise_phone, validate
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,28 @@ def _known(session: Session) -> tuple[set[str], set[str]]:
     return regions, topics
 
 
+def _check_links(session: Session, form: AppealForm) -> list[FieldError]:
+    """The call and recording a form links to must exist."""
+    errors = []
+    if form.call_id is not None and session.get(Call, form.call_id) is None:
+        errors.append(FieldError("call_id", "unknown", "Дзвінок не знайдено", "Call not found"))
+    if form.recording_id is not None and session.get(Recording, form.recording_id) is None:
+        errors.append(FieldError("recording_id", "unknown", "Запис не знайдено",
+                                 "Recording not found"))
+    return errors
+
+
+def _link_repeated(session: Session, appeal: Appeal) -> None:
+    """Mark and link a repeated appeal: same person, same topic (Instruction No. 348)."""
+    a = appeal.applicant
+    earlier = find_repeated(session, phone=a.phone if a else None,
+                            full_name=a.full_name if a else None, topic_code=appeal.topic_code,
+                            exclude_appeal_id=appeal.id, limit=1)
+    if earlier:
+        appeal.is_repeated = True
+        appeal.repeated_of_id = earlier[0].id
+
+
 def _apply(session: Session, appeal: Appeal, form: AppealForm, *, lenient: bool) -> None:
     """Copy the form onto the appeal and its applicant; ``lenient`` keeps unknown codes out."""
     regions, topics = _known(session) if lenient else (None, None)
@@ -78,8 +103,10 @@ def _apply(session: Session, appeal: Appeal, form: AppealForm, *, lenient: bool)
     appeal.is_repeated = form.is_repeated
     appeal.is_collective = form.is_collective
     appeal.needs_study = form.needs_study
-    appeal.call_id = form.call_id or appeal.call_id
-    appeal.recording_id = form.recording_id or appeal.recording_id
+    if form.call_id is not None and (not lenient or session.get(Call, form.call_id)):
+        appeal.call_id = form.call_id
+    if form.recording_id is not None and (not lenient or session.get(Recording, form.recording_id)):
+        appeal.recording_id = form.recording_id
     appeal.priority_category = form.social_category if is_priority(form.social_category) else None
     appeal.priority = is_priority(form.social_category)
 
@@ -128,7 +155,7 @@ def register_appeal(
     """
     try:
         regions, topics = _known(session)
-        errors = validate(form, regions=regions, topics=topics)
+        errors = validate(form, regions=regions, topics=topics) + _check_links(session, form)
         if errors:
             raise ValidationFailed(errors)
         if appeal_id is None:
@@ -144,6 +171,7 @@ def register_appeal(
         appeal.registered_at = now
         appeal.number = assign_number(session, number_prefix, now)
         appeal.due_at = legal_due_date(appeal.received_at, appeal.needs_study)
+        _link_repeated(session, appeal)
         lifecycle.move(session, appeal, "registered", actor_id=actor.id, action="registered",
                        now=now, data={"number": appeal.number, "due_at": appeal.due_at.isoformat(),
                                       "priority": appeal.priority})

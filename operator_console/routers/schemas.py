@@ -33,6 +33,7 @@ class AppealOut(BaseModel):
     priority: bool
     priority_category: str | None
     is_repeated: bool
+    repeated_of_id: int | None
     is_collective: bool
     received_at: dt.datetime
     registered_at: dt.datetime | None
@@ -62,7 +63,8 @@ def appeal_out(appeal: Appeal) -> AppealOut:
         channel=appeal.channel, topic_code=appeal.topic_code, region_code=appeal.region_code,
         substance=appeal.substance, addressee=appeal.addressee, body_id=appeal.body_id,
         priority=appeal.priority, priority_category=appeal.priority_category,
-        is_repeated=appeal.is_repeated, is_collective=appeal.is_collective,
+        is_repeated=appeal.is_repeated, repeated_of_id=appeal.repeated_of_id,
+        is_collective=appeal.is_collective,
         received_at=appeal.received_at, registered_at=appeal.registered_at, due_at=appeal.due_at,
         answered_at=appeal.answered_at, answer_text=appeal.answer_text,
         control_outcome=appeal.control_outcome, applicant=applicant)

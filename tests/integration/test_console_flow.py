@@ -181,3 +181,17 @@ def test_form_post_without_csrf_is_refused(app):
     assert r.status_code == 403
     r = op.post("/api/appeals", json={}, headers={"X-CSRF-Token": "forged"})
     assert r.status_code == 403
+
+
+def test_repeated_appeal_is_marked_and_linked_and_bad_links_refused(app):
+    op = client_for(app, "op")
+    first = op.post("/api/appeals", json={}).json()
+    assert op.post(f"/api/appeals/{first['id']}/register", json={**GOOD, "phone": "0509998877"}).status_code == 200
+    again = op.post("/api/appeals", json={}).json()
+    r = op.post(f"/api/appeals/{again['id']}/register",
+                json={**GOOD, "full_name": "Інша Особа", "phone": "+380509998877"})
+    assert r.status_code == 200 and r.json()["is_repeated"] is True
+    assert r.json()["repeated_of_id"] == first["id"]  # the same phone, the same topic
+    third = op.post("/api/appeals", json={}).json()
+    r = op.post(f"/api/appeals/{third['id']}/register", json={**GOOD, "call_id": 999999})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "call_id"

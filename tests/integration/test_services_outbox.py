@@ -52,9 +52,13 @@ class Hook:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def factory(tmp_path_factory):
-    f = prepare_database(f"sqlite:///{tmp_path_factory.mktemp('outbox') / 'o.db'}")
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def factory(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('outbox') / 'o.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    f = prepare_database(url)
     add_user(f, "op", "operator")
     return f
 
