@@ -43,7 +43,7 @@ def _init(model_path: str | None) -> None:
 def transcribe_one(path: str, out_file: str, max_seconds: float) -> dict[str, Any]:
     """Transcribe one file in a pool process and write its JSON; never raises for bad audio."""
     transcriber = _process_transcriber or Transcriber(None)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result: dict[str, Any] = {"file": path, "json": out_file, "model": transcriber.model_name,
                               "language": transcriber.language, "text": "", "words": [],
                               "duration": None, "error": None}
@@ -58,6 +58,7 @@ def transcribe_one(path: str, out_file: str, max_seconds: float) -> dict[str, An
         result.update(status="no_model", error=str(exc))
     elapsed = time.perf_counter() - started
     result["seconds"] = round(elapsed, 3)
+    result["cpu_seconds"] = round(time.process_time() - cpu_started, 3)
     result["rtf"] = round(elapsed / result["duration"], 4) if result["duration"] else None
     result["pid"] = os.getpid()
     result["peak_rss_mb"] = peak_rss_mb()
@@ -89,7 +90,8 @@ def transcribe_files(
 
     Each worker process loads the model once. Each result (also written as JSON to
     ``out_dir``) has ``file``, ``status`` (done|failed|no_model), ``text``, ``words``,
-    ``duration``, ``error``, ``seconds``, ``rtf``, ``pid``, ``peak_rss_mb``.
+    ``duration``, ``error``, ``seconds`` (wall), ``cpu_seconds``, ``rtf`` (wall / audio),
+    ``pid``, ``peak_rss_mb``.
     """
     from tqdm import tqdm
 
