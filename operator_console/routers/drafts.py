@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, field_validator
 
 from appeal_store.models.appeals import Appeal
-from appeal_store.services import queries, registration, routing_service
+from appeal_store.services import lifecycle, queries, registration, routing_service
 from appeal_store.services.errors import ServiceError, ValidationFailed
 from appeal_store.services.validation import AppealForm, FormErrors
 
-from ..deps import Now, Operator, SessionDep
+from ..deps import Now, Operator, SessionDep, client_ip
 from ..forms import choices, read_form
 from ..templating import render
 from .schemas import AppealOut, appeal_out
@@ -49,7 +49,7 @@ def new_page(request: Request, db: SessionDep, user: Operator) -> Response:
 @router.get("/operator/appeals/{appeal_id}/edit", include_in_schema=False)
 def edit_page(request: Request, appeal_id: int, db: SessionDep, user: Operator, now: Now) -> Response:
     """Finish a draft: the form, the proposed body with its reason, confirm or override."""
-    appeal = queries.view_appeal(db, appeal_id, user=user, now=now, ip=None)
+    appeal = queries.view_appeal(db, appeal_id, user=user, now=now, ip=client_ip(request))
     if appeal.status != "draft":
         return RedirectResponse(f"/appeals/{appeal.id}", status_code=303)
     return _form_page(request, db, appeal, registration.form_of(appeal))
@@ -154,7 +154,7 @@ def api_autosave(appeal_id: int, payload: DraftIn, db: SessionDep, user: Operato
 @router.get("/api/appeals/{appeal_id}/proposal")
 def api_proposal(appeal_id: int, db: SessionDep, user: Operator, now: Now) -> dict[str, object]:
     """The body routing proposes for the appeal's current facts, with its reason."""
-    appeal = queries.view_appeal(db, appeal_id, user=user, now=now)
+    appeal = lifecycle.load_appeal(db, appeal_id)  # no applicant data: not an audited view
     return routing_service.propose(db, appeal).as_dict()
 
 
