@@ -55,7 +55,7 @@ def run_console(settings: Settings) -> None:
     from operator_console.app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.console_host, port=settings.console_port,
+        create_app(settings, outbox_interval=30.0), host=settings.console_host, port=settings.console_port,
         log_level="info", proxy_headers=False,
     )
 
