@@ -66,7 +66,7 @@ def transcribe(files: tuple[Path, ...], model_path: Path | None, processes: int,
 @_max_option
 @click.option("--heartbeat-timeout-ms", type=int, default=60_000, show_default=True,
               help="A worker silent this long is dead; its jobs go to another worker.")
-@click.option("--maintenance-chance", type=int, default=1_000, show_default=True,
+@click.option("--maintenance-chance", type=int, default=10_000, show_default=True,
               help="Queue maintenance (requeue of dead workers' jobs) per million commands.")
 @click.option("--namespace", default="hotline", show_default=True,
               help="Prefix of the queue's Redis keys (producers must use the same).")

@@ -51,7 +51,7 @@ class QueueOptions:
 
     namespace: str = "hotline"
     heartbeat_timeout_ms: int = 60_000
-    maintenance_chance: int = 1_000  # per million Redis commands; 1_000_000 = every command
+    maintenance_chance: int = 10_000  # per million Redis commands; 1_000_000 = every command
     max_retries: int = 8
     min_backoff_ms: int = 15_000
     max_backoff_ms: int = 30 * 60_000
