@@ -27,6 +27,7 @@ from hotline.settings import Settings
 
 from .deps import CsrfRefused, LoginRequired, verify_csrf
 from .routers import admin, appeals, auth, drafts, health, lists
+from .routers import listen, qa, supervisor, wallboard
 from .templating import make_templates, render
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ def create_app(
     # lists before appeals: "/api/appeals/due" must not be read as an appeal id
     for module in (health, auth, lists, drafts, appeals, admin):
         app.include_router(module.router)
+    app.include_router(supervisor.router)
+    app.include_router(wallboard.router)
+    app.include_router(qa.router)
+    app.include_router(listen.router)
     _install_error_handlers(app)
     return app
 

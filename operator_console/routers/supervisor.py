@@ -91,14 +91,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staffing.traffic": ("Навантаження, Ерл", "Traffic, erlangs"),
     "staffing.agents": ("Операторів", "Operators"),
     "staffing.peak": ("Пік", "Peak"),
-    "staffing.note": ("За середнім днем вибраного періоду; Ерланг C не враховує втрачених, тож "
-                      "дає запас.", "From the average day of the period; Erlang C ignores "
-                      "abandons, so it errs on the safe side."),
+    "staffing.note": (("За середнім днем вибраного періоду; Ерланг C не враховує втрачених, тож "
+                      "дає запас."), ("From the average day of the period; Erlang C ignores "
+                      "abandons, so it errs on the safe side.")),
     "warnings.title": ("Раннє попередження", "Early warning"),
-    "warnings.note": ("Сьогоднішні звернення до цієї години проти того ж часу за {d} попередніх "
-                      "днів; позначено, якщо зростання не пояснюється випадком (p < 0,01).",
-                      "Today's appeals up to now against the same hours of the previous {d} "
-                      "days; flagged when chance does not explain the rise (p < 0.01)."),
+    "warnings.note": (("Сьогоднішні звернення до цієї години проти того ж часу за {d} попередніх "
+                      "днів; позначено, якщо зростання не пояснюється випадком (p < 0,01)."),
+                      ("Today's appeals up to now against the same hours of the previous {d} "
+                      "days; flagged when chance does not explain the rise (p < 0.01).")),
     "warnings.none": ("Сплесків не виявлено", "No spikes found"),
     "warnings.key": ("Область / тема", "Region / topic"),
     "warnings.today": ("Сьогодні", "Today"),
