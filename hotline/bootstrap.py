@@ -37,20 +37,16 @@ def operator_endpoints(settings: Settings) -> list[OperatorEndpoint]:
         return []
 
 
-def queue_specs() -> list[QueueSpec]:
-    """The default queues plus one per queue named by the topic classifier and the IVR."""
-    names = {q.name for q in DEFAULT_QUEUES}
-    specs = list(DEFAULT_QUEUES)
+def queue_specs(settings: Settings | None = None) -> list[QueueSpec]:
+    """The queues of agi_scripts/data/queues.yaml and routing (names, overflow rules)."""
+    general = settings.general_queue if settings is not None else "common"
     try:
-        from routing.reference import load_reference
+        from agi_scripts.queue_config import load_queue_specs
 
-        for topic in load_reference().topics:
-            if topic.queue and topic.queue not in names:
-                names.add(topic.queue)
-                specs.append(QueueSpec(topic.queue))
+        return load_queue_specs(general_queue=general)
     except (ImportError, ValueError, OSError) as exc:
-        log.warning("topic queues not loaded (%s)", exc)
-    return specs
+        log.warning("queue configuration not loaded (%s); default queues only", exc)
+        return list(DEFAULT_QUEUES)
 
 
 def start_asterisk(settings: Settings) -> int:
@@ -58,7 +54,7 @@ def start_asterisk(settings: Settings) -> int:
     from hotline.asterisk_sandbox import process, provision
 
     provision.provision(settings)
-    return process.start(settings, operators=operator_endpoints(settings), queues=queue_specs())
+    return process.start(settings, operators=operator_endpoints(settings), queues=queue_specs(settings))
 
 
 def seed_reference_data(settings: Settings) -> dict[str, int]:

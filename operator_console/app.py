@@ -28,6 +28,7 @@ from hotline.settings import Settings
 from .deps import CsrfRefused, LoginRequired, verify_csrf
 from .routers import admin, appeals, auth, drafts, health, lists
 from .routers import listen, qa, supervisor, wallboard
+from .routers import agents as agent_routes, live as live_routes
 from .templating import make_templates, render
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ def create_app(
     app.include_router(wallboard.router)
     app.include_router(qa.router)
     app.include_router(listen.router)
+    app.include_router(agent_routes.router)
+    app.include_router(live_routes.router)
     _install_error_handlers(app)
     return app
 

@@ -66,13 +66,23 @@ class OperatorEndpoint:
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """A call queue rendered into queues.conf."""
+    """A call queue rendered into queues.conf and the queue dialplan.
+
+    ``max_waiting`` (callers already waiting) and ``max_wait_seconds`` (one caller's wait)
+    are overflow thresholds (0: none); past them new callers go to ``overflow_to`` (another
+    queue, ``voice_appeal`` or ``callback``; empty: they stay).
+    """
 
     name: str
     strategy: str = "rrmemory"
     wrapuptime: int = 5
     announce_frequency: int = 45
     extra: Mapping[str, str] = field(default_factory=dict)
+    language: str = "uk"
+    ring_timeout: int = 15
+    max_waiting: int = 0
+    max_wait_seconds: int = 0
+    overflow_to: str = ""
 
 
 DEFAULT_QUEUES = (QueueSpec("common"), QueueSpec("consult"), QueueSpec("priority"))
