@@ -195,3 +195,31 @@ def test_a_vanished_recording_is_a_permanent_job_error(factory, transcriber):
     with pytest.raises(PermanentJobError):
         transcribe_recording(JobContext(factory, transcriber), 424242)
     assert _count(factory, Transcript) == 0
+
+
+def test_draft_gets_codes_from_the_routing_vocabulary_for_ukrainian_text(factory):
+    """The real routing.vocabulary on a Ukrainian transcript (the production language)."""
+    from appeal_store.seed import seed_from_routing
+    from recordings.drafts import ensure_voice_draft, routing_suggesters
+    from routing.vocabulary import suggest_region, suggest_topic
+
+    suggest_t, suggest_r = routing_suggesters()
+    assert suggest_t is not None and suggest_r is not None
+    text = "У Києві на нашій вулиці немає води вже три дні, прошу допомогти"
+    with session_scope(factory) as session:
+        seed_from_routing(session)
+        session.add(Call(uniqueid="1700000300.1"))
+        session.flush()
+        recording = Recording(uniqueid="1700000300.1", kind="voice_appeal", path="/r/x.wav",
+                              call_id=session.scalar(select(Call.id)))
+        session.add(recording)
+        session.flush()
+        transcript = Transcript(recording_id=recording.id, status="done", text=text)
+        session.add(transcript)
+        session.flush()
+        appeal = ensure_voice_draft(session, recording, transcript, now=recording.created_at,
+                                    suggest_topic=suggest_t, suggest_region=suggest_r)
+        expected_topic, expected_region = suggest_topic(text), suggest_region(text)
+        assert appeal.topic_code == (expected_topic[0] if expected_topic else None)
+        assert appeal.region_code == (expected_region[0] if expected_region else None)
+        assert appeal.substance == text and appeal.status == "draft"
