@@ -9,8 +9,8 @@ import pytest
 
 from appeal_store.stats.figures import (
     QueueEvent,
-    fill_hours,
     figures,
+    fill_hours,
     fold_calls,
     group_figures,
     longest_wait,

@@ -50,7 +50,7 @@ def test_noisy_baseline_needs_a_bigger_rise():
 def test_early_warning_orders_flagged_first_and_counts_missing_as_zero():
     baseline = [{"A": 10, "B": 5}, {"A": 11, "B": 4}, {"A": 9}]
     signals = early_warning({"A": 30, "B": 5, "C": 1}, baseline)
-    assert [s.key for s in signals][0] == "A" and signals[0].flagged
+    assert signals[0].key == "A" and signals[0].flagged
     b = next(s for s in signals if s.key == "B")
     assert b.baseline_mean == pytest.approx(3.0) and not b.flagged
     with pytest.raises(ValueError):
