@@ -23,9 +23,10 @@ DEFAULT_THRESHOLD = 20
 DEFAULT_SHORT_ABANDON = 6
 
 ENTER, CONNECT, ABANDON, COMPLETE, TRANSFER = "enter", "connect", "abandon", "complete", "transfer"
-# Left the queue unanswered without hanging up (queue_log EXITWITHTIMEOUT / EXITEMPTY ...).
+# Left the queue unanswered without hanging up (queue_log EXITWITHTIMEOUT / EXITEMPTY ...,
+# or the dialplan's overflow diversion after a wait timeout).
 EXIT_KINDS = frozenset({"exit", "timeout", "exit_timeout", "exit_empty", "exitwithtimeout",
-                        "exitempty", "exitwithkey"})
+                        "exitempty", "exitwithkey", "overflow"})
 QUEUE_KINDS = frozenset({ENTER, CONNECT, ABANDON, COMPLETE, TRANSFER}) | EXIT_KINDS
 
 OUTCOMES = ("answered", "abandoned", "unanswered", "waiting")
@@ -120,11 +121,16 @@ def fold_calls(events: Iterable[QueueEventLike]) -> list[QueueCall]:
         key = (event.uniqueid, queue)
         call = current.get(key)
         if event.kind == ENTER:
+            _close_elsewhere(current, event.uniqueid, queue, event.at)
             if call is None or call.outcome != "waiting":
                 call = QueueCall(event.uniqueid, queue, event.at)
                 current[key] = call
                 calls.append(call)
             continue
+        if event.kind in EXIT_KINDS and (call is None or call.outcome != "waiting"):
+            continue  # diverted before joining: never offered to this queue
+        if event.kind == TRANSFER and event.talk_seconds is None:
+            continue  # the talk time comes with the agent's complete event
         if call is None:  # the enter was lost: the first later event opens the offer
             start = event.at - dt.timedelta(seconds=event.wait_seconds or 0)
             call = QueueCall(event.uniqueid, queue, start)
@@ -135,6 +141,15 @@ def fold_calls(events: Iterable[QueueEventLike]) -> list[QueueCall]:
 
 
 _KIND_ORDER = {ENTER: 0, CONNECT: 1, ABANDON: 1, COMPLETE: 2, TRANSFER: 2}
+
+
+def _close_elsewhere(current: dict[tuple[str, str], QueueCall], uniqueid: str, queue: str,
+                     at: dt.datetime) -> None:
+    """A caller who joins another queue has left the one they waited in, unanswered."""
+    for (uid, q), call in current.items():
+        if uid == uniqueid and q != queue and call.outcome == "waiting":
+            call.outcome = "unanswered"
+            call.wait_seconds = max(0.0, (at - call.entered_at).total_seconds())
 
 
 def _last_connected_queue(current: dict[tuple[str, str], QueueCall], uniqueid: str) -> str | None:

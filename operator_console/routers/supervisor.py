@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agi_scripts.live_state import live_channel
 from appeal_store.models import Region, Topic
 from appeal_store.models.users import User
 from appeal_store.stats.figures import GROUPINGS, Figures, figures, fill_hours, group_figures
@@ -163,7 +164,7 @@ class SupervisionConfig:
     service_level_seconds: int = 20
     short_abandon_seconds: int = 6
     retention_days: int = 365
-    live_channel: str = "hotline:live"
+    live_channel: str = live_channel()  # also the prefix of the live-state keys
 
 
 def supervision_config(request: Request) -> SupervisionConfig:

@@ -23,7 +23,9 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from redis.exceptions import RedisError
+from sqlalchemy import select
 
+from appeal_store.models import QueueMembership, User
 from appeal_store.stats.figures import figures, group_figures
 from appeal_store.stats.queries import load_queue_calls, operator_names
 
@@ -125,8 +127,17 @@ def _fig(f) -> dict[str, Any]:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in f.as_dict().items()}
 
 
-def today_figures(factory, tz: ZoneInfo, now: dt.datetime, cfg: SupervisionConfig
-                  ) -> tuple[dict[str, dict[str, Any]], dict[str, Any], dict[str, str]]:
+@dataclass
+class Stored:
+    """What the wallboard reads from the database: today's figures and the roster."""
+
+    per_queue: dict[str, dict[str, Any]]
+    total: dict[str, Any]
+    names: dict[str, str]
+    roster: dict[str, dict[str, Any]]  # endpoint -> {name, queues}: operators who may log in
+
+
+def today_figures(factory, tz: ZoneInfo, now: dt.datetime, cfg: SupervisionConfig) -> Stored:
     """Today's figures per queue and in total, from the call events (runs in a thread)."""
     midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     kw = {"threshold": cfg.service_level_seconds, "short_abandon": cfg.short_abandon_seconds}
@@ -134,13 +145,36 @@ def today_figures(factory, tz: ZoneInfo, now: dt.datetime, cfg: SupervisionConfi
         calls = load_queue_calls(db, midnight, now + dt.timedelta(seconds=1),
                                  with_dimensions=False)
         names = operator_names(db)
+        roster: dict[str, dict[str, Any]] = {}
+        for endpoint, full_name, username, queue in db.execute(
+                select(User.sip_endpoint, User.full_name, User.username, QueueMembership.queue)
+                .outerjoin(QueueMembership, QueueMembership.user_id == User.id)
+                .where(User.role == "operator", User.active, User.sip_endpoint.is_not(None))):
+            entry = roster.setdefault(endpoint, {"name": full_name or username, "queues": []})
+            if queue:
+                entry["queues"].append(queue)
     per_queue = {str(q): _fig(f) for q, f in group_figures(calls, "queue", tz, **kw)}
-    return per_queue, _fig(figures(calls, **kw)), names
+    return Stored(per_queue, _fig(figures(calls, **kw)), names, roster)
 
 
-def compose(per_queue: dict[str, dict[str, Any]], total: dict[str, Any], live: LiveView,
-            names: dict[str, str], now: dt.datetime) -> dict[str, Any]:
-    """The wallboard snapshot: a row per queue, the agents, the totals (pure)."""
+def _endpoint(agent: str) -> str:
+    return agent.split("/", 1)[1] if agent.upper().startswith("PJSIP/") else agent
+
+
+def compose(stored: Stored, live: LiveView, now: dt.datetime) -> dict[str, Any]:
+    """The wallboard snapshot: a row per queue, the agents, the totals (pure).
+
+    Operators of the roster whom Redis does not know are shown as logged out (with
+    their standing queues) when the live state is available.
+    """
+    per_queue, names = stored.per_queue, stored.names
+    live_agents = list(live.agents)
+    if live.ok:
+        present = {_endpoint(a["agent"]) for a in live_agents}
+        live_agents += [{"agent": ep, "name": info["name"], "state": "logged_out", "reason": "",
+                         "since": None, "queues": sorted(info["queues"])}
+                        for ep, info in sorted(stored.roster.items()) if ep not in present]
+    live = LiveView(live.waiting, live_agents, live.ok)
     queues = sorted(set(per_queue) | set(live.waiting)
                     | {q for a in live.agents for q in a["queues"]})
     ts = now.timestamp()
@@ -155,7 +189,8 @@ def compose(per_queue: dict[str, dict[str, Any]], total: dict[str, Any], live: L
             "today": per_queue.get(q) or _fig(figures([])),
         })
     agents = [a | {"name": a["name"] or names.get(a["agent"]) or a["agent"]} for a in live.agents]
-    return {"now": ts, "queues": rows, "agents": agents, "total": total, "live_ok": live.ok,
+    return {"now": ts, "queues": rows, "agents": agents, "total": stored.total,
+            "live_ok": live.ok,
             "agent_totals": {s: sum(a["state"] == s for a in live.agents) for s in AGENT_STATES},
             "waiting_total": sum(r["waiting"] for r in rows)}
 
@@ -165,15 +200,14 @@ async def snapshot(request: Request, cfg: SupervisionConfig,
     app = request.app
     now = app.state.clock()
     tz = ZoneInfo(app.state.settings.timezone)
-    per_queue, total, names = await asyncio.to_thread(
-        today_figures, app.state.session_factory, tz, now, cfg)
+    stored = await asyncio.to_thread(today_figures, app.state.session_factory, tz, now, cfg)
     live = LiveView(ok=False)
     if client is not None:
         try:
             live = await read_live(client, cfg.live_channel)
         except RedisError as exc:
             log.warning("wallboard: live state unavailable: %s", exc)
-    return compose(per_queue, total, live, names, now)
+    return compose(stored, live, now)
 
 
 def _redis(request: Request) -> aioredis.Redis:

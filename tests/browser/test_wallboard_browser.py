@@ -89,12 +89,15 @@ def test_wallboard_shows_a_redis_update_without_reload(board, browser, redis_url
             upsert_call(s, "b2", queue="common")
             record_event(s, "b2:enter", "b2", "enter", queue="common", at=dt.datetime.now(dt.UTC))
             s.commit()
+        joined = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=42)
         r.hset("hotline:live:waiting:common", "b2", json.dumps(
-            {"caller": "0671234567", "since": time.time() - 42, "position": 1}))
-        r.hset("hotline:live:agents", "PJSIP/op1001", json.dumps(
-            {"state": "paused", "reason": "обід", "queues": ["common"]}))
+            {"uniqueid": "b2", "caller": "0671234567", "position": 1,
+             "joined_at": joined.isoformat(), "since": joined.isoformat()}))
+        r.hset("hotline:live:agents", "op1001", json.dumps(
+            {"state": "paused", "paused": True, "reason": "обід", "queues": ["common"]}))
         sent = time.monotonic()
-        r.publish("hotline:live", json.dumps({"kind": "enter", "queue": "common"}))
+        r.publish("hotline:live", json.dumps({"type": "caller_join", "queue": "common",
+                                             "key": "b2"}))
 
         row = page.locator("#wb-queues tr[data-queue=common]")
         expect(row.locator("td.waiting")).to_have_text("1", timeout=3000)
@@ -102,7 +105,7 @@ def test_wallboard_shows_a_redis_update_without_reload(board, browser, redis_url
         expect(page.locator("#t-offered")).to_have_text("2")
         expect(row.locator("td.longest")).to_have_text(re.compile(r"^0:4\d$"))
         expect(row.locator("td.paused")).to_have_text("1")
-        agent = page.locator("#wb-agents tr[data-agent='PJSIP/op1001']")
+        agent = page.locator("#wb-agents tr[data-agent='op1001']")
         expect(agent).to_contain_text("Оператор Олена")
         expect(agent).to_contain_text("обід")
         assert page.evaluate("window.__noReload") == 1  # the same page: no reload

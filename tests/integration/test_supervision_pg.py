@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from appeal_store.calls import record_event, upsert_call
-from appeal_store.models import Appeal, User
+from appeal_store.models import Appeal, QueueMembership, User
 from appeal_store.stats.figures import figures
 from appeal_store.stats.queries import appeal_counts, load_queue_calls, warning_signals
 from hotline.settings import Settings
@@ -58,6 +58,10 @@ def factory(pg_url):
     with f() as s:
         s.execute(User.__table__.update().where(User.username == "op")
                   .values(sip_endpoint="op1001", full_name="Оператор Олена"))
+        op3 = add_user(f, "op3", "operator")
+        s.execute(User.__table__.update().where(User.id == op3)
+                  .values(sip_endpoint="op1004", full_name="Оператор Ірина"))
+        s.add(QueueMembership(user_id=op3, queue="common"))
         call(s, "c1", "common", 0, wait=10, talk=120, topic="16.01")
         call(s, "c2", "common", 300, wait=20, talk=200)
         call(s, "c3", "common", 600, wait=25, talk=100, agent="PJSIP/op1002")
@@ -123,12 +127,13 @@ def test_wallboard_snapshot_joins_live_state_and_todays_figures(app, redis_url):
     r.hset("hotline:live:waiting:consult", "c7", json.dumps(
         {"caller": "0671112233", "since": (NOW - dt.timedelta(seconds=30)).isoformat(),
          "position": 1}))
+    # the layout agi_scripts.live_state writes (agents keyed by SIP endpoint)
     r.hset("hotline:live:agents", mapping={
-        "PJSIP/op1001": json.dumps({"state": "inuse", "queues": ["consult", "common"],
-                                    "since": NOW.timestamp() - 60}),
-        "PJSIP/op1002": json.dumps({"state": "not_inuse", "paused": True, "reason": "break",
-                                    "queues": ["common"], "name": "Петро"}),
-        "PJSIP/op1003": json.dumps({"state": "unavailable", "queues": ["consult"]}),
+        "op1001": json.dumps({"state": "talking", "queues": ["consult", "common"],
+                              "since": (NOW - dt.timedelta(seconds=60)).isoformat()}),
+        "op1002": json.dumps({"state": "paused", "paused": True, "reason": "break",
+                              "queues": ["common"], "name": "Петро"}),
+        "op1003": json.dumps({"state": "unavailable", "queues": ["consult"]}),
     })
     c = logged_in(TestClient(app), "sup")
     snap = c.get("/api/supervisor/wallboard").json()
@@ -137,12 +142,15 @@ def test_wallboard_snapshot_joins_live_state_and_todays_figures(app, redis_url):
     assert NOW.timestamp() - queues["consult"]["oldest_since"] == pytest.approx(30)
     assert queues["consult"]["agents"] == {"available": 0, "talking": 1, "paused": 0,
                                            "logged_out": 1}
-    assert queues["common"]["agents"]["paused"] == 1
+    assert queues["common"]["agents"] == {"available": 0, "talking": 1, "paused": 1,
+                                          "logged_out": 1}  # op1004 is not logged in
     assert queues["common"]["today"]["service_level"] == 0.5
     assert snap["total"]["offered"] == 7 and snap["total"]["service_level"] == 0.6
     agents = {a["agent"]: a for a in snap["agents"]}
-    assert agents["PJSIP/op1001"]["name"] == "Оператор Олена"  # from the user's endpoint
-    assert agents["PJSIP/op1002"]["reason"] == "break" and snap["live_ok"] is True
+    assert agents["op1001"]["name"] == "Оператор Олена"  # from the user's endpoint
+    assert agents["op1002"]["reason"] == "break" and snap["live_ok"] is True
+    assert agents["op1004"]["state"] == "logged_out" and agents["op1004"]["queues"] == ["common"]
+    assert snap["agent_totals"] == {"available": 0, "talking": 1, "paused": 1, "logged_out": 2}
     page = c.get("/supervisor/wallboard")
     assert page.status_code == 200 and "Оператор Олена" in page.text and "60.0 %" in page.text
 

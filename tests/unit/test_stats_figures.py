@@ -161,3 +161,29 @@ def test_fill_hours_covers_empty_hours_across_dst():
 def test_longest_wait():
     assert longest_wait([at(0), at(30)], at(50)) == 50
     assert longest_wait([], at(50)) == 0
+
+
+def test_transfer_without_talk_time_waits_for_the_complete_event():
+    events = [QueueEvent("a", "enter", "q", at(0)),
+              QueueEvent("a", "connect", "q", at(4), agent="op1", wait_seconds=4),
+              QueueEvent("a", "transfer", None, at(64), agent="op1"),
+              QueueEvent("a", "complete", "q", at(64), agent="op1", talk_seconds=60)]
+    assert fold_calls(events)[0].talk_seconds == 60
+
+
+def test_overflow_after_a_wait_timeout_is_unanswered_in_the_first_queue():
+    events = [QueueEvent("a", "enter", "q1", at(0)),
+              QueueEvent("a", "overflow", "q1", at(120)),
+              QueueEvent("a", "enter", "q2", at(121)),
+              QueueEvent("a", "connect", "q2", at(130), agent="op1", wait_seconds=9),
+              # diverted for length before joining q3: never offered there
+              QueueEvent("b", "overflow", "q3", at(5))]
+    calls = fold_calls(events)
+    assert [(c.queue, c.outcome, c.wait_seconds) for c in calls] == [
+        ("q1", "unanswered", 120), ("q2", "answered", 9)]
+
+
+def test_joining_another_queue_closes_the_wait_in_the_first():
+    events = [QueueEvent("a", "enter", "q1", at(0)), QueueEvent("a", "enter", "q2", at(30))]
+    calls = fold_calls(events)
+    assert [(c.queue, c.outcome) for c in calls] == [("q1", "unanswered"), ("q2", "waiting")]
