@@ -5,5 +5,6 @@ Public entry points:
 - :func:`recordings.jobs.configure_broker` / :func:`recordings.jobs.enqueue_transcription`;
 - :func:`recordings.worker.transcribe_recording` — the job body (idempotent);
 - :func:`recordings.batch.transcribe_files` — offline, multi-process transcription of files;
-- :data:`recordings.cli.transcribe` / :data:`recordings.cli.worker` — click commands.
+- :data:`recordings.cli.transcribe` / :data:`recordings.cli.transcription_worker` — click
+  commands; :func:`recordings.runner.run_worker` — a queue worker process.
 """
