@@ -11,7 +11,9 @@ gives ``StatusResult.unavailable()`` and the IVR apologises instead of keeping t
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -28,7 +30,25 @@ MAX_KEYED_DIGITS = 20
 SUFFIX_MIN_DIGITS = 10  # year (4) + counter (6)
 
 
-def find_appeal(session: Session, keyed: str) -> Appeal | None:
+@dataclass(frozen=True)
+class AppealFacts:
+    """The columns of an appeal the IVR speaks about."""
+
+    number: str
+    status: str
+    body_id: int | None
+    due_at: dt.datetime | None
+    extended_due_at: dt.datetime | None
+
+
+_COLUMNS = (Appeal.number, Appeal.status, Appeal.body_id, Appeal.due_at, Appeal.extended_due_at)
+
+
+def _bare(number: str) -> str:
+    return number.replace("-", "").replace("/", "")
+
+
+def find_appeal(session: Session, keyed: str) -> AppealFacts | None:
     """The appeal whose number matches the keyed digits (see the module docstring)."""
     if not keyed.isascii() or not keyed.isdigit() or len(keyed) > MAX_KEYED_DIGITS:
         return None
@@ -36,17 +56,20 @@ def find_appeal(session: Session, keyed: str) -> Appeal | None:
     match = [bare == keyed]
     if len(keyed) >= SUFFIX_MIN_DIGITS:
         match.append(bare.like(f"%{keyed}"))
-    stmt = select(Appeal).where(Appeal.number.is_not(None), or_(*match))
-    found = list(session.scalars(stmt.order_by(Appeal.id).limit(2)))
+    stmt = select(*_COLUMNS).where(Appeal.number.is_not(None), or_(*match))
+    found = [AppealFacts(*row) for row in session.execute(stmt.order_by(Appeal.id).limit(2))]
     if len(found) > 1:  # an ambiguous suffix: only an exact number will do
-        exact = [a for a in found if (a.number or "").replace("-", "").replace("/", "") == keyed]
+        exact = [a for a in found if _bare(a.number) == keyed]
         return exact[0] if exact else None
     return found[0] if found else None
 
 
-def describe(session: Session, appeal: Appeal, tz: str = "Europe/Kyiv") -> StatusResult:
+def describe(session: Session, appeal: AppealFacts, tz: str = "Europe/Kyiv") -> StatusResult:
     """What the IVR says about a found appeal: state, body, (extended) deadline."""
-    body = session.get(StateBody, appeal.body_id) if appeal.body_id is not None else None
+    body = None
+    if appeal.body_id is not None:
+        body = session.execute(select(StateBody.code, StateBody.kind)
+                               .where(StateBody.id == appeal.body_id)).first()
     due_at = appeal.extended_due_at or appeal.due_at
     due = due_at.astimezone(ZoneInfo(tz)).date() if due_at is not None else None
     return StatusResult(
