@@ -82,10 +82,12 @@ def people(star):
     with db() as s:
         op = create_user(s, f"wbop{tag}", PASSWORD, "operator", full_name="Оператор Тарас",
                          sip_endpoint=f"wbop{tag}", sip_secret=f"s3cret-{tag}")
-        sup = create_user(s, f"wbsup{tag}", PASSWORD, "supervisor", full_name="Супервізор")
+        sup = create_user(s, f"wbsup{tag}", PASSWORD, "supervisor", full_name="Супервізор",
+                          sip_endpoint=f"wbsup{tag}", sip_secret=f"s3cret-sup-{tag}")
         s.commit()
         out = {"db": db, "op": op.username, "endpoint": op.sip_endpoint,
-               "secret": op.sip_secret, "sup": sup.username}
+               "secret": op.sip_secret, "sup": sup.username, "sup_id": sup.id,
+               "sup_endpoint": sup.sip_endpoint, "sup_secret": sup.sip_secret}
     asyncio.run(apply_operator_endpoints(star, db))
     return out
 
@@ -217,3 +219,49 @@ def test_wallboard_figures_equal_hand_computation_under_real_traffic(star, peopl
             op.post("/api/agents/me/logout")
             op.close()
             sup.close()
+
+
+def test_supervisor_listens_in_from_own_phone_on_a_live_call(star, people, services):
+    """ChanSpy through AMI Originate: the supervisor's phone rings, answers, and spies on
+    the operator's channel; the act is in the audit log."""
+    from appeal_store.models import AuditLog
+
+    db = people["db"]
+    target = f"{star.sip_host}:{star.sip_port}"
+    op = _client(star, people["op"])
+    sup = _client(star, people["sup"])
+    op_phone = OperatorPhone(people["endpoint"], people["secret"], target=target)
+    sup_phone = OperatorPhone(people["sup_endpoint"], people["sup_secret"], target=target)
+    try:
+        op_phone.register()
+        sup_phone.register()
+        op_phone.answer(talk_ms=10_000)
+        sup_phone.answer(talk_ms=5_000)
+        op.post("/api/agents/me/logout")
+        assert op.post("/api/agents/me/login",
+                       json={"queues": [star.general_queue]}).status_code == 200
+        wait_until(lambda: _agent_state(star, people["endpoint"]) == "available",
+                   message="the operator available")
+        proc, wd = _call(star, CallScript(caller="380671000009", hangup="remote")
+                         .audio(PCAP, 500))
+        wait_until(lambda: _agent_state(star, people["endpoint"]) == "talking",
+                   message="the operator talking")
+        r = sup.post("/supervisor/listen", data={"operator": people["endpoint"], "mode": "spy"})
+        assert r.status_code == 200 and 'id="listen-result"' in r.text, r.text[-500:]
+
+        def spying() -> bool:
+            out = process.run_cli(star, "core show channels concise")
+            return any(line.startswith(f"PJSIP/{people['sup_endpoint']}-") and "ChanSpy" in line
+                       for line in out.splitlines())
+
+        wait_until(spying, timeout=15, message="the supervisor's phone in ChanSpy")
+        assert finish_call(proc, wd).ok
+        with db() as s:
+            entry = s.scalars(select(AuditLog).where(AuditLog.action == "listen.spy")).one()
+        assert entry.actor_id == people["sup_id"] and entry.object_id == people["endpoint"]
+    finally:
+        op_phone.stop()
+        sup_phone.stop()
+        op.post("/api/agents/me/logout")
+        op.close()
+        sup.close()
