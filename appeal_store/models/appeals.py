@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     DDL,
@@ -21,6 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigIntPK, JSONType, UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from .reference import StateBody
 
 APPEAL_STATUSES = ("draft", "registered", "routed", "delivered", "answered", "checked", "closed")
 APPEAL_TYPES = ("proposal", "application", "complaint")
@@ -106,6 +109,10 @@ class Appeal(Base):
     substance: Mapped[str] = mapped_column(Text, default="")
     addressee: Mapped[str | None] = mapped_column(String(300), default=None)
     body_id: Mapped[int | None] = mapped_column(ForeignKey("state_bodies.id"), default=None)
+    # Art. 7: a complaint is never sent to the body whose decision it complains of (0003)
+    complained_about_body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("state_bodies.id"), default=None
+    )
     is_repeated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     repeated_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("appeals.id"), index=True, default=None
@@ -134,6 +141,9 @@ class Appeal(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     applicant: Mapped[Applicant | None] = relationship()
+    complained_about_body: Mapped[StateBody | None] = relationship(
+        foreign_keys=[complained_about_body_id]
+    )
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 

@@ -53,6 +53,20 @@ class AccessDenied(ServiceError):
     status_code = 403
 
 
+class Art7Refused(ServiceError):
+    """Art. 7: a complaint may not be sent to the body whose decision it complains of."""
+
+    status_code = 422
+
+    def __init__(self, name_uk: str, name_en: str) -> None:
+        super().__init__(
+            f"Скаргу не можна направити органу, рішення якого оскаржується ({name_uk}): "
+            "ст. 7 Закону «Про звернення громадян». Оберіть орган, що його контролює",
+            f"A complaint may not be sent to the body whose decision it complains of "
+            f"({name_en}): Art. 7 of the Law on Citizens' Appeals. Choose the body overseeing it",
+        )
+
+
 class InvalidTransition(ServiceError):
     """The appeal is not in a status that allows this step."""
 

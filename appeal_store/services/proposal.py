@@ -3,6 +3,9 @@
 Admins edit bodies and rules in the database, so the proposal is computed over a
 ``routing.reference.Reference`` built from the rows (active bodies, active rules). Where the
 database holds no rules yet, the shipped YAML rules are used for the bodies it does hold.
+
+A complaint that names the body complained about passes it on, so routing never proposes
+that body (Art. 7 of the Law "On citizens' appeals") and escalates to its overseer instead.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class RawProposal:
     reason_uk: str
     reason_en: str
     alternatives: list[str] = field(default_factory=list)
+    #: the body left out under Art. 7 (the one complained about), if any
+    excluded_body_code: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -67,12 +72,33 @@ def raw_proposal(session: Session, appeal: Appeal) -> RawProposal:
     from routing.appeal_rules import AppealFacts, RoutingError, propose_body
     from routing.reference import UnknownCodeError
 
+    ref = reference_from_db(session)
     facts = AppealFacts(topic_code=appeal.topic_code, region_code=appeal.region_code,
-                        addressee=appeal.addressee)
+                        addressee=appeal.addressee,
+                        complained_about_body=_complained_about(session, appeal, ref))
     try:
-        p = propose_body(facts, reference_from_db(session))
+        p = propose_body(facts, ref)
     except (RoutingError, UnknownCodeError) as exc:
         log.info("no routing proposal for appeal %s: %s", appeal.id, exc)
         return RawProposal(None, None, f"Органу не визначено: {exc}", f"No body found: {exc}")
     return RawProposal(p.body_code, p.rule_id, p.reason_uk, p.reason_en,
-                       [a.body_code for a in p.alternatives])
+                       [a.body_code for a in p.alternatives], p.excluded_body_code)
+
+
+def complained_about_code(session: Session, appeal: Appeal) -> str | None:
+    """The code of the body a complaint is about; None for other types or when not named."""
+    if appeal.type != "complaint" or appeal.complained_about_body_id is None:
+        return None
+    body = session.get(StateBody, appeal.complained_about_body_id)
+    return body.code if body is not None else None
+
+
+def _complained_about(session: Session, appeal: Appeal, ref) -> str | None:
+    code = complained_about_code(session, appeal)
+    if code is not None and code not in ref.bodies_by_code:
+        # deactivated since registration: it cannot be chosen anyway (routing takes active
+        # bodies only), and an unknown code would leave the appeal with no proposal at all
+        log.info("appeal %s complains about inactive body %s: not in the reference",
+                 appeal.id, code)
+        return None
+    return code

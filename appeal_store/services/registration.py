@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from appeal_store.models.appeals import Appeal, Applicant
 from appeal_store.models.calls import Call
 from appeal_store.models.media import Recording
-from appeal_store.models.reference import Region, Topic
+from appeal_store.models.reference import Region, StateBody, Topic
 from appeal_store.models.users import User
 from appeal_store.search import find_repeated
 
@@ -39,6 +39,8 @@ def form_of(appeal: Appeal) -> AppealForm:
         topic_code=appeal.topic_code or "",
         substance=appeal.substance or "",
         addressee=appeal.addressee or "",
+        complained_about_body=(appeal.complained_about_body.code
+                               if appeal.complained_about_body else ""),
         is_repeated=appeal.is_repeated,
         is_collective=appeal.is_collective,
         needs_study=appeal.needs_study,
@@ -51,6 +53,20 @@ def _known(session: Session) -> tuple[set[str], set[str]]:
     regions = set(session.scalars(select(Region.code)))
     topics = set(session.scalars(select(Topic.code)))
     return regions, topics
+
+
+def _active_body_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(StateBody.code).where(StateBody.active)))
+
+
+def _complained_about_id(session: Session, form: AppealForm) -> int | None:
+    """The active body a complaint is about (Art. 7); None for other types or an unknown code."""
+    code = form.complained_about_code
+    if code is None:
+        return None
+    return session.scalars(
+        select(StateBody.id).where(StateBody.code == code, StateBody.active)
+    ).first()
 
 
 def _check_links(session: Session, form: AppealForm) -> list[FieldError]:
@@ -100,6 +116,7 @@ def _apply(session: Session, appeal: Appeal, form: AppealForm, *, lenient: bool)
     appeal.channel = form.channel if form.channel in ("phone", "voice", "web") else "phone"
     appeal.substance = form.substance
     appeal.addressee = form.addressee or None
+    appeal.complained_about_body_id = _complained_about_id(session, form)
     appeal.is_repeated = form.is_repeated
     appeal.is_collective = form.is_collective
     appeal.needs_study = form.needs_study
@@ -155,7 +172,8 @@ def register_appeal(
     """
     try:
         regions, topics = _known(session)
-        errors = validate(form, regions=regions, topics=topics) + _check_links(session, form)
+        errors = validate(form, regions=regions, topics=topics,
+                          bodies=_active_body_codes(session)) + _check_links(session, form)
         if errors:
             raise ValidationFailed(errors)
         if appeal_id is None:

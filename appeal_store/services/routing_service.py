@@ -2,7 +2,8 @@
 
 The proposal comes from :mod:`routing.appeal_rules`; the decision (proposed body, chosen
 body, reason, any override with its reason) is stored as a ``RoutingDecision`` and the
-outbox rows are written in the same transaction.
+outbox rows are written in the same transaction. A complaint is never routed to the body
+it complains of (Art. 7): routing leaves that body out, and an override to it is refused.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from appeal_store.models.reference import RoutingRule, StateBody, Topic
 from appeal_store.models.users import User
 
 from . import lifecycle, outbox
-from .errors import FieldError, NotFound, ServiceError, ValidationFailed
-from .proposal import raw_proposal
+from .errors import Art7Refused, FieldError, NotFound, ServiceError, ValidationFailed
+from .proposal import complained_about_code, raw_proposal
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class ProposalView:
     reason_uk: str
     reason_en: str
     alternatives: list[BodyRef] = field(default_factory=list)
+    #: the body complained about, left out under Art. 7
+    excluded: BodyRef | None = None
 
     def reason(self, lang: str) -> str:
         return self.reason_en if lang == "en" else self.reason_uk
@@ -57,7 +60,8 @@ class ProposalView:
             return None if b is None else {"id": b.id, "code": b.code, "name_uk": b.name_uk,
                                            "name_en": b.name_en}
         return {"body": ref(self.body), "rule_id": self.rule_id, "reason_uk": self.reason_uk,
-                "reason_en": self.reason_en, "alternatives": [ref(b) for b in self.alternatives]}
+                "reason_en": self.reason_en, "alternatives": [ref(b) for b in self.alternatives],
+                "excluded": ref(self.excluded)}
 
 
 def _bodies_by_code(session: Session, codes: list[str]) -> dict[str, StateBody]:
@@ -74,8 +78,12 @@ def propose(session: Session, appeal: Appeal) -> ProposalView:
     bodies = _bodies_by_code(session, codes)
     body = bodies.get(raw.body_code or "")
     alts = [BodyRef.of(bodies[c]) for c in raw.alternatives if c in bodies and c != raw.body_code]
+    excluded = None
+    if appeal.type == "complaint" and appeal.complained_about_body_id is not None:
+        row = session.get(StateBody, appeal.complained_about_body_id)
+        excluded = BodyRef.of(row) if row is not None else None
     return ProposalView(BodyRef.of(body) if body else None, raw.rule_id, raw.reason_uk,
-                        raw.reason_en, alts)
+                        raw.reason_en, alts, excluded)
 
 
 def active_bodies(session: Session) -> list[StateBody]:
@@ -155,6 +163,10 @@ def _route(
     chosen = session.get(StateBody, chosen_id)
     if chosen is None or not chosen.active:
         raise NotFound("Орган не знайдено або він неактивний", "Body not found or inactive")
+    if complained_about_code(session, appeal) == chosen.code:
+        log.info("appeal %s: routing to %s refused (Art. 7, complained about)", appeal.id,
+                 chosen.code)
+        raise Art7Refused(chosen.name_uk, chosen.name_en)
     if appeal.status != "registered" and chosen_id == appeal.body_id:
         raise ServiceError("Звернення вже направлено цьому органу",
                            "The appeal is already routed to this body")

@@ -2,12 +2,14 @@
 
 Art. 5 of the Law "On citizens' appeals": full name, place of residence and the substance;
 an electronic appeal also gives an e-mail. Art. 8: anonymous appeals are not considered.
-Art. 20: some categories of applicants are considered first.
+Art. 20: some categories of applicants are considered first. Art. 7: a complaint names the
+body whose decision it complains of, so that it is not sent to that body.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from appeal_store.deadlines import PRIORITY_BY_CODE, PRIORITY_CATEGORIES
@@ -52,6 +54,8 @@ class AppealForm:
     topic_code: str = ""
     substance: str = ""
     addressee: str = ""
+    #: a body code; only for complaints (Art. 7: not sent to the body complained about)
+    complained_about_body: str = ""
     is_repeated: bool = False
     is_collective: bool = False
     needs_study: bool = False
@@ -60,6 +64,13 @@ class AppealForm:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @property
+    def complained_about_code(self) -> str | None:
+        """The body complained about, upper case, when this is a complaint naming one."""
+        if self.type != "complaint" or not self.complained_about_body:
+            return None
+        return self.complained_about_body.upper()
 
     @classmethod
     def from_mapping(cls, data: dict[str, object]) -> AppealForm:
@@ -192,13 +203,29 @@ def _check_substance(form: AppealForm) -> list[FieldError]:
     return []
 
 
-def validate(form: AppealForm, *, regions: set[str], topics: set[str]) -> list[FieldError]:
-    """Every reason the form cannot be registered; empty when it can."""
+def _check_complained_about(form: AppealForm, bodies: Collection[str]) -> list[FieldError]:
+    """A complaint may name the body complained about; it must be a known body (Art. 7)."""
+    code = form.complained_about_code
+    if code is None or code in bodies:
+        return []
+    return [_err("complained_about_body", "unknown",
+                 f"Невідомий орган, рішення якого оскаржується: «{form.complained_about_body}»",
+                 f"Unknown body complained about: {form.complained_about_body!r}")]
+
+
+def validate(form: AppealForm, *, regions: set[str], topics: set[str],
+             bodies: Collection[str] = ()) -> list[FieldError]:
+    """Every reason the form cannot be registered; empty when it can.
+
+    ``bodies`` are the codes of the active bodies a complaint may be about; the field is
+    ignored for proposals and applications.
+    """
     return [
         *_check_name(form.full_name),
         *_check_residence(form, regions),
         *_check_contacts(form),
         *_check_coding(form, topics),
+        *_check_complained_about(form, bodies),
         *_check_substance(form),
     ]
 

@@ -36,6 +36,7 @@ def appeal_page(request: Request, appeal_id: int, db: SessionDep, user: AppealRe
         "events": lifecycle.history(db, appeal.id),
         "decisions": routing_service.decisions(db, appeal.id),
         "body": db.get(StateBody, appeal.body_id) if appeal.body_id else None,
+        "complained_about": appeal.complained_about_body if appeal.type == "complaint" else None,
         "topic": db.get(Topic, appeal.topic_code) if appeal.topic_code else None,
         "control_call": answers.pending_control_call(db, appeal.id),
         "overdue": queries.is_overdue(appeal, now),

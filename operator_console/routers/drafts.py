@@ -111,6 +111,7 @@ class DraftIn(BaseModel):
     topic_code: str = ""
     substance: str = ""
     addressee: str = ""
+    complained_about_body: str = ""  # a body code; complaints only (Art. 7)
     is_repeated: bool = False
     is_collective: bool = False
     needs_study: bool = False

@@ -30,6 +30,9 @@ class AppealOut(BaseModel):
     substance: str
     addressee: str | None
     body_id: int | None
+    #: the body a complaint is about (Art. 7: never routed to it); None for other types
+    complained_about_body_id: int | None
+    complained_about_body: str | None
     priority: bool
     priority_category: str | None
     is_repeated: bool
@@ -62,6 +65,9 @@ def appeal_out(appeal: Appeal) -> AppealOut:
         id=appeal.id, number=appeal.number, status=appeal.status, type=appeal.type,
         channel=appeal.channel, topic_code=appeal.topic_code, region_code=appeal.region_code,
         substance=appeal.substance, addressee=appeal.addressee, body_id=appeal.body_id,
+        complained_about_body_id=appeal.complained_about_body_id,
+        complained_about_body=(appeal.complained_about_body.code
+                               if appeal.complained_about_body else None),
         priority=appeal.priority, priority_category=appeal.priority_category,
         is_repeated=appeal.is_repeated, repeated_of_id=appeal.repeated_of_id,
         is_collective=appeal.is_collective,

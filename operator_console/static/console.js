@@ -28,10 +28,19 @@
   }
   function say(text) { status.textContent = text; status.hidden = false; }
 
+  // Art. 7: the body complained about is asked only for a complaint.
+  var typeSelect = form.elements.type;
+  var complained = document.getElementById("complained-about-field");
+  function showComplained() {
+    if (complained && typeSelect) complained.hidden = typeSelect.value !== "complaint";
+  }
+  if (typeSelect) typeSelect.addEventListener("change", showComplained);
+
   try {
     var saved = localStorage.getItem(key);
     if (saved && !document.getElementById("form-message")) {
       restore(JSON.parse(saved));
+      showComplained();
       say(form.dataset.restoredText);
       dirty = true;
     }
@@ -66,6 +75,14 @@
     }
     reason.textContent = lang === "en" ? p.reason_en : p.reason_uk;
     box.appendChild(reason);
+    if (p.excluded && box.dataset.excludedText) {
+      var excluded = document.createElement("p");
+      excluded.id = "proposal-excluded";
+      excluded.className = "muted";
+      excluded.textContent = box.dataset.excludedText + ": " +
+        (lang === "en" ? p.excluded.name_en : p.excluded.name_uk);
+      box.appendChild(excluded);
+    }
   }
 
   function autosave() {
