@@ -113,18 +113,18 @@ def fold_calls(events: Iterable[QueueEventLike]) -> list[QueueCall]:
         key=lambda e: (e.at, _KIND_ORDER.get(e.kind, 9)),
     )
     calls: list[QueueCall] = []
-    current: dict[tuple[str, str], QueueCall] = {}
+    current: dict[str, dict[str, QueueCall]] = {}  # uniqueid -> queue -> its latest offer
     for event in ordered:
-        queue = event.queue or _last_connected_queue(current, event.uniqueid)
+        offers = current.setdefault(event.uniqueid, {})
+        queue = event.queue or _last_connected_queue(offers)
         if queue is None:
             continue
-        key = (event.uniqueid, queue)
-        call = current.get(key)
+        call = offers.get(queue)
         if event.kind == ENTER:
-            _close_elsewhere(current, event.uniqueid, queue, event.at)
+            _close_elsewhere(offers, queue, event.at)
             if call is None or call.outcome != "waiting":
                 call = QueueCall(event.uniqueid, queue, event.at)
-                current[key] = call
+                offers[queue] = call
                 calls.append(call)
             continue
         if event.kind in EXIT_KINDS and (call is None or call.outcome != "waiting"):
@@ -134,7 +134,7 @@ def fold_calls(events: Iterable[QueueEventLike]) -> list[QueueCall]:
         if call is None:  # the enter was lost: the first later event opens the offer
             start = event.at - dt.timedelta(seconds=event.wait_seconds or 0)
             call = QueueCall(event.uniqueid, queue, start)
-            current[key] = call
+            offers[queue] = call
             calls.append(call)
         _apply(call, event)
     return calls
@@ -143,17 +143,16 @@ def fold_calls(events: Iterable[QueueEventLike]) -> list[QueueCall]:
 _KIND_ORDER = {ENTER: 0, CONNECT: 1, ABANDON: 1, COMPLETE: 2, TRANSFER: 2}
 
 
-def _close_elsewhere(current: dict[tuple[str, str], QueueCall], uniqueid: str, queue: str,
-                     at: dt.datetime) -> None:
+def _close_elsewhere(offers: dict[str, QueueCall], queue: str, at: dt.datetime) -> None:
     """A caller who joins another queue has left the one they waited in, unanswered."""
-    for (uid, q), call in current.items():
-        if uid == uniqueid and q != queue and call.outcome == "waiting":
+    for q, call in offers.items():
+        if q != queue and call.outcome == "waiting":
             call.outcome = "unanswered"
             call.wait_seconds = max(0.0, (at - call.entered_at).total_seconds())
 
 
-def _last_connected_queue(current: dict[tuple[str, str], QueueCall], uniqueid: str) -> str | None:
-    found = [c for (uid, _q), c in current.items() if uid == uniqueid and c.outcome == "answered"]
+def _last_connected_queue(offers: dict[str, QueueCall]) -> str | None:
+    found = [c for c in offers.values() if c.outcome == "answered"]
     return max(found, key=lambda c: c.entered_at).queue if found else None
 
 
