@@ -83,10 +83,10 @@ class LiveState:
         else:
             raise ValueError(f"unknown live change {change.op!r}")
         await pipe.execute()
-        if change.op in ("member", "member_removed", "agent_call"):
-            await self._refresh_agent(change.key)
         await self._publish({"type": change.op, "queue": q, "key": change.key,
                              "value": change.value})
+        if change.op in ("member", "member_removed", "agent_call"):
+            await self._refresh_agent(change.key)
 
     async def replace(self, snapshot: dict[str, Any]) -> None:
         """Make Redis hold exactly ``snapshot`` (from QueueStatus: Asterisk is the truth)."""
