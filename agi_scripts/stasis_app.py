@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import signal
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -112,6 +113,18 @@ def dispatch_policy(settings: Settings) -> DispatchPolicy:
     )
 
 
+def ensure_sandbox_recording_dir(settings: Settings) -> None:
+    """ARI records into <spool>/recording, which a fresh sandbox instance lacks."""
+    spool = settings.instance_dir / "spool"
+    if not spool.is_dir():
+        return  # Asterisk runs elsewhere (its package creates the folder)
+    target = spool / "recording"
+    if not target.is_dir():
+        target.mkdir()
+        stat = spool.stat()
+        os.chown(target, stat.st_uid, stat.st_gid)
+
+
 async def run_stasis_app(settings: Settings, session_factory: sessionmaker[Session],
                          stop: asyncio.Event | None = None) -> None:
     """Run the app until SIGINT/SIGTERM (or *stop*): events, handlers, call-back dispatch."""
@@ -120,6 +133,7 @@ async def run_stasis_app(settings: Settings, session_factory: sessionmaker[Sessi
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+    ensure_sandbox_recording_dir(settings)
     ari = AriClient.from_settings(settings)
     probe = FreeOperatorsProbe(settings)
     dispatcher = CallbackDispatcher(ari, session_factory, dispatch_policy(settings), probe)

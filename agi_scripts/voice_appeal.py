@@ -80,13 +80,11 @@ async def voice_appeal(ch: ChannelSession, deps: VoiceAppealDeps, language: str,
 async def _confirm(ch: ChannelSession, language: str, rec: Recorded) -> str:
     """'save' or 'again', after playing the recording back."""
     await ch.play(f"recording:{rec.name}", interrupt=True)
-    ch.digits.clear()
     for _ in range(2):
         await ch.play(ch.prompt(language, "voice-appeal-confirm"), interrupt=True)
         key = await ch.key(CONFIRM_TIMEOUT_S, "123")
         if key == "1":
             await ch.play(f"recording:{rec.name}", interrupt=True)
-            ch.digits.clear()
         elif key == "2":
             return "save"
         elif key == "3":
