@@ -253,6 +253,34 @@ def prompts_build(settings: Settings, out: str | None) -> None:
     click.echo(str(report))
 
 
+@main.group("recordings")
+def recordings_group() -> None:
+    """Recordings: retention."""
+
+
+@recordings_group.command("purge")
+@click.option("--days", type=int, default=None, help="Retention in days (default: the setting).")
+@pass_settings
+def recordings_purge(settings: Settings, days: int | None) -> None:
+    """Destroy recordings older than the retention period, each with an audit record."""
+    import datetime as dt
+
+    from appeal_store.retention import purge_recordings
+    from hotline.bootstrap import session_factory
+
+    report = purge_recordings(
+        session_factory(settings), dt.datetime.now(dt.UTC),
+        days or settings.recording_retention_days,
+        recordings_dir=settings.effective_recordings_dir,
+    )
+    click.echo(
+        f"cutoff {report.cutoff:%Y-%m-%d}: purged {len(report.purged)}, "
+        f"files already gone {len(report.missing_files)}, kept on error {len(report.failed)}"
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 def _attach_optional_commands() -> None:
     """Commands owned by other packages (attached if importable)."""
     try:

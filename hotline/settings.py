@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     callback_max_attempts: int = Field(default=3, ge=1, le=10)
     callback_retry_seconds: int = Field(default=600, ge=1)
 
+    # supervision and QA
+    service_level_seconds: int = Field(default=20, ge=1, le=600)
+    short_abandon_seconds: int = Field(default=6, ge=0, le=120)
+    recording_retention_days: int = Field(default=365, ge=1)
+
     # media
     recordings_dir: Path | None = None  # empty: inside the Asterisk instance
     prompts_dir: Path | None = None  # empty: inside the Asterisk instance

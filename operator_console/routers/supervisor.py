@@ -169,12 +169,10 @@ class SupervisionConfig:
 
 def supervision_config(request: Request) -> SupervisionConfig:
     s = request.app.state.settings
-    base = SupervisionConfig()
     return SupervisionConfig(
-        service_level_seconds=int(getattr(s, "service_level_seconds", base.service_level_seconds)),
-        short_abandon_seconds=int(getattr(s, "short_abandon_seconds", base.short_abandon_seconds)),
-        retention_days=int(getattr(s, "recording_retention_days", base.retention_days)),
-        live_channel=str(getattr(s, "live_channel", base.live_channel)),
+        service_level_seconds=s.service_level_seconds,
+        short_abandon_seconds=s.short_abandon_seconds,
+        retention_days=s.recording_retention_days,
     )
 
 
