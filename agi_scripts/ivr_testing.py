@@ -13,7 +13,6 @@ each ``Read`` (None: nothing, a timeout).
 from __future__ import annotations
 
 import asyncio
-import shlex
 import time
 from collections.abc import Iterable
 
@@ -48,23 +47,25 @@ class FakeAsterisk:
 
     def answer(self, command: str) -> str:
         """The result line Asterisk would send for *command*."""
-        parts = shlex.split(command)
-        verb = " ".join(parts[:2]).upper()
+        verb, _, rest = command.partition(" ")
+        sub, _, args = rest.partition(" ")
+        verb = f"{verb} {sub}".upper()
         if verb == "EXEC READ":
             self._pending_keys = self.keys.pop(0) if self.keys else None
-            self.played.extend(parts[2].split(",")[1].split("&"))
+            self.played.extend(_unquote(args).split(",")[1].split("&"))
             return "200 result=0"
         if verb == "EXEC PLAYBACK":
-            self.played.extend(parts[2].split("&"))
+            self.played.extend(_unquote(args).split("&"))
             return "200 result=0"
         if verb == "SET VARIABLE":
-            self.variables[parts[2]] = parts[3] if len(parts) > 3 else ""
+            name, _, value = args.partition(" ")
+            self.variables[name] = _unquote(value)
             return "200 result=1"
         if verb == "GET VARIABLE":
-            if parts[2] == "HOTLINE_KEYS":
+            if args == "HOTLINE_KEYS":
                 value, self._pending_keys = self._pending_keys, None
             else:
-                value = self.variables.get(parts[2])
+                value = self.variables.get(args)
             return f"200 result=1 ({value})" if value else "200 result=0"
         return "200 result=0"
 
@@ -97,6 +98,14 @@ class FakeAsterisk:
             except (ConnectionError, OSError):
                 pass
         return self.commands
+
+
+def _unquote(text: str) -> str:
+    """The value of one quoted AGI argument (see agi_scripts.fastagi.quote)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text.replace('\\"', '"').replace("\\\\", "\\")
 
 
 class MemoryCallLog:

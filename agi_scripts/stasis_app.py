@@ -69,7 +69,7 @@ class StasisApp:
             except ChannelGone:
                 log.info("caller %s left the app", ch.id)
             except (AriError, AriNotConnected, SQLAlchemyError, OSError, TimeoutError) as exc:
-                log.exception("Stasis handler for %s failed (%s): general queue", ch.id, exc)
+                log.exception("Stasis handler for %s failed (%s): general queue", ch.id, type(exc).__name__)
                 try:
                     await ch.continue_to("stasis-failed", "s")
                 except (AriError, AriNotConnected, OSError) as again:

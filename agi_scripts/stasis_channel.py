@@ -84,19 +84,6 @@ class ChannelSession:
             self.digits.append(str(event.get("digit", "")))
         return event
 
-    async def wait_for(self, kind: str, key: str, ident: str, timeout: float) -> Event:
-        """Wait for event *kind* whose ``event[key]["id"|"name"]`` is *ident*."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (left := deadline - loop.time()) > 0:
-            event = await self._next(left)
-            if event is None:
-                break
-            obj = event.get(key) or {}
-            if event.get("type") == kind and ident in (obj.get("id"), obj.get("name")):
-                return event
-        raise TimeoutError(f"no {kind} for {ident} within {timeout:.0f} s")
-
     # --- media ----------------------------------------------------------------------------
 
     async def play(self, *media: str, interrupt: bool = False, timeout: float = 120.0) -> None:

@@ -46,7 +46,7 @@ def citizen_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def stasis(asterisk: Settings, prompts: Path, citizen_port: int):
+def stasis(asterisk: Settings, prompts: Path, citizen_port: int):  # noqa: F811
     """FastAGI (always open) and the ARI app, with quick call-back retries."""
     settings = with_calendar(asterisk, ALWAYS_OPEN, "open-ari").model_copy(update={
         "callback_dial": f"PJSIP/carrier/sip:{{number}}@127.0.0.2:{citizen_port}",

@@ -14,10 +14,10 @@ import datetime as dt
 import itertools
 import os
 import re
-import struct
-import tempfile
 import shutil
 import signal
+import struct
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -366,3 +366,45 @@ def test_after_hours_offers_voice_appeal_and_callback(ivr_open):
     assert record is not None and record.status == "voicemail"
     assert [s["node"] for s in record.ivr_path] == ["language", "after-hours"]
     assert "HotlineFallback" in log.text() or "ARI app unavailable" in log.text()
+
+
+def test_database_down_during_status_check_apologises_then_queues(ivr_open):
+    down = ivr_open.settings.model_copy(
+        update={"database_url": "postgresql+psycopg://hotline@127.0.0.1:1/unreachable"})
+    caller = new_caller()
+    log = AsteriskLog(down)
+    with ivr_open.swapped(down):
+        script = press(CallScript(caller=caller).pause(1200), "13")
+        call = LiveCall(down, press(script, "123#", 400).pause(6000))
+        try:
+            wait_until(lambda: log.played("uk/status-unavailable"), timeout=30,
+                       message="the apology")
+        finally:
+            call.hang_up()
+        # the same, then 0: the caller reaches the general queue although the DB is down
+        caller2 = new_caller()
+        script = press(CallScript(caller=caller2).pause(1200), "13")
+        call = LiveCall(down, press(press(script, "123#", 400).pause(3500), "0", 4000))
+        try:
+            wait_until(lambda: queue_callers(down, down.general_queue), timeout=30,
+                       message="the caller in the general queue")
+        finally:
+            call.finish()
+
+
+def test_failing_script_sends_the_caller_to_the_general_queue(ivr_open):
+    # a bug inside the IVR (here: an unknown timezone met while speaking a found appeal)
+    counter = str(uuid.uuid4().int)[:6]
+    _seed_appeal(ivr_open.settings, f"1545-2026-{counter}")
+    broken = ivr_open.settings.model_copy(update={"timezone": "Nowhere/Atlantis"})
+    caller = new_caller()
+    log = AsteriskLog(broken)
+    with ivr_open.swapped(broken):
+        script = press(CallScript(caller=caller).pause(1200), "13")
+        call = LiveCall(broken, press(script, f"2026{counter}#", 400).pause(6000))
+        try:
+            wait_until(lambda: queue_callers(broken, broken.general_queue), timeout=30,
+                       message="the caller in the general queue after the script failed")
+        finally:
+            call.finish()
+    assert "IVR unavailable" in log.text()

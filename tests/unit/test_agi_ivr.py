@@ -15,8 +15,9 @@ from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.models import Appeal, Base, StateBody
 from hotline.settings import Settings
 
-OPEN = "hours: {%s}\nholiday_hours: ['00:00-24:00']\n" % ", ".join(
-    f"{d}: ['00:00-24:00']" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+OPEN = "hours: {" + ", ".join(
+    f"{d}: ['00:00-24:00']" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+) + "}\nholiday_hours: ['00:00-24:00']\n"
 CLOSED = "hours: {}\nholiday_hours: []\n"
 
 
