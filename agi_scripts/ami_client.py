@@ -80,7 +80,7 @@ class _Manager(Manager):
         self._on_failed_login = on_failed_login
         self.stopped = False
 
-    def connect(self, *args: Any, **kwargs: Any):  # noqa: D401 (panoramisk's signature)
+    def connect(self, *args: Any, **kwargs: Any):
         if self.stopped:
             return None
         # The delay set here is the one panoramisk waits if this attempt fails.

@@ -134,7 +134,7 @@ class AmiConsumer:
             event = await self.events.get()
             try:
                 await self.handle(event)
-            except Exception:  # noqa: BLE001 (one bad event must not stop the consumer)
+            except Exception:
                 log.exception("AMI event %s not handled", event.get("Event"))
             finally:
                 self.events.task_done()

@@ -114,6 +114,6 @@ def index_recording(
     if enqueue is not None:
         try:
             enqueue(recording_id)
-        except Exception:  # noqa: BLE001 (the row is kept; a batch run can transcribe it later)
+        except Exception:
             log.exception("transcription of recording %s not queued", recording_id)
     return recording_id
