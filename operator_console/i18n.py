@@ -6,6 +6,8 @@ entry shows up on the page instead of breaking it.
 
 from __future__ import annotations
 
+from operator_console.texts_supervision import TEXTS as SUPERVISION_TEXTS
+
 LANGUAGES = ("uk", "en")
 DEFAULT_LANGUAGE = "uk"
 
@@ -127,6 +129,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "outcome.not_satisfied": ("не задоволений", "not satisfied"),
     "outcome.unreachable": ("не вдалося зв'язатися", "unreachable"),
 }
+
+
+def _merge(extra: dict[str, tuple[str, str]]) -> None:
+    clash = set(extra) & set(_TEXTS)
+    if clash:
+        raise ValueError(f"text keys defined twice: {sorted(clash)}")
+    _TEXTS.update(extra)
+
+
+_merge(SUPERVISION_TEXTS)
 
 
 def translate(lang: str, key: str, **params: object) -> str:

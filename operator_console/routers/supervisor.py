@@ -30,125 +30,18 @@ from appeal_store.stats.queries import (
     warning_signals,
 )
 from appeal_store.stats.staffing import hourly_plan
+from operator_console.i18n import translate
 
 from ..deps import Lang, Now, SessionDep, require_role
 from ..templating import render
 
 router = APIRouter(tags=["supervisor"])
 
-# key: (Ukrainian, English) — the texts of the supervision and QA pages
-TEXTS: dict[str, tuple[str, str]] = {
-    "nav.wallboard": ("Табло", "Wallboard"),
-    "nav.history": ("Історія", "History"),
-    "nav.staffing": ("Персонал", "Staffing"),
-    "nav.warnings": ("Сигнали", "Early warning"),
-    "nav.qa": ("Записи (QA)", "Recordings (QA)"),
-    "nav.listen": ("Прослуховування", "Listen in"),
-    "wallboard.title": ("Табло черг", "Queue wallboard"),
-    "wallboard.today": ("Сьогодні", "Today"),
-    "wallboard.agents": ("Оператори", "Operators"),
-    "wallboard.live": ("наживо", "live"),
-    "wallboard.offline": ("зв'язок втрачено, відновлюю…", "connection lost, reconnecting…"),
-    "queue": ("Черга", "Queue"),
-    "waiting": ("Очікують", "Waiting"),
-    "longest": ("Найдовше очікування", "Longest wait"),
-    "available": ("Вільні", "Available"),
-    "talking": ("Розмовляють", "Talking"),
-    "paused": ("На паузі", "Paused"),
-    "logged_out": ("Вийшли", "Logged out"),
-    "offered": ("Надійшло", "Offered"),
-    "answered": ("Прийнято", "Answered"),
-    "abandoned": ("Втрачено", "Abandoned"),
-    "short_abandoned": ("Короткі (<{s} с)", "Short (<{s} s)"),
-    "service_level": ("Рівень обслуговування ({s} с)", "Service level ({s} s)"),
-    "asa": ("Сер. час відповіді", "ASA"),
-    "aht": ("Сер. тривалість розмови", "AHT"),
-    "abandon_rate": ("Частка втрачених", "Abandon rate"),
-    "agent": ("Оператор", "Operator"),
-    "state": ("Стан", "State"),
-    "reason": ("Причина", "Reason"),
-    "since": ("З", "Since"),
-    "history.title": ("Історія черг", "Queue history"),
-    "history.by": ("Групувати за", "Group by"),
-    "by.hour": ("годинами", "hour"), "by.day": ("днями", "day"),
-    "by.hour_of_day": ("годиною доби", "hour of day"), "by.queue": ("чергами", "queue"),
-    "by.operator": ("операторами", "operator"), "by.topic": ("темами", "topic"),
-    "by.region": ("областями", "region"), "by.topic_section": ("розділами тем", "topic section"),
-    "total": ("Разом", "Total"),
-    "csv": ("Завантажити CSV", "Download CSV"),
-    "show": ("Показати", "Show"),
-    "from": ("З дати", "From"), "to": ("По дату", "To"),
-    "all_queues": ("усі черги", "all queues"),
-    "legend.in": ("прийнято вчасно", "answered in time"),
-    "legend.late": ("прийнято із запізненням", "answered late"),
-    "legend.aband": ("втрачено", "abandoned"),
-    "legend.other": ("інше / очікують", "other / waiting"),
-    "legend.sl": ("рівень обслуговування", "service level"),
-    "staffing.title": ("Потреба в операторах (Ерланг C)", "Operators needed (Erlang C)"),
-    "staffing.target": ("Ціль, %", "Target, %"),
-    "staffing.occupancy": ("Макс. завантаження, %", "Max occupancy, %"),
-    "staffing.hour": ("Година", "Hour"),
-    "staffing.calls": ("Дзвінків за годину", "Calls per hour"),
-    "staffing.traffic": ("Навантаження, Ерл", "Traffic, erlangs"),
-    "staffing.agents": ("Операторів", "Operators"),
-    "staffing.peak": ("Пік", "Peak"),
-    "staffing.note": (("За середнім днем вибраного періоду; Ерланг C не враховує втрачених, тож "
-                      "дає запас."), ("From the average day of the period; Erlang C ignores "
-                      "abandons, so it errs on the safe side.")),
-    "warnings.title": ("Раннє попередження", "Early warning"),
-    "warnings.note": (("Сьогоднішні звернення до цієї години проти того ж часу за {d} попередніх "
-                      "днів; позначено, якщо зростання не пояснюється випадком (p < 0,01)."),
-                      ("Today's appeals up to now against the same hours of the previous {d} "
-                      "days; flagged when chance does not explain the rise (p < 0.01).")),
-    "warnings.none": ("Сплесків не виявлено", "No spikes found"),
-    "warnings.key": ("Область / тема", "Region / topic"),
-    "warnings.today": ("Сьогодні", "Today"),
-    "warnings.baseline": ("Звичайно (сер.)", "Baseline (mean)"),
-    "warnings.p": ("Імовірність випадку", "Chance (p)"),
-    "warnings.flag": ("Сплеск", "Spike"),
-    "warnings.days": ("Днів бази", "Baseline days"),
-    "qa.title": ("Записи розмов", "Call recordings"),
-    "qa.operator": ("Оператор", "Operator"), "qa.caller": ("Абонент", "Caller"),
-    "qa.appeal": ("Звернення №", "Appeal no."), "qa.date": ("Дата", "Date"),
-    "qa.duration": ("Тривалість", "Duration"), "qa.scored": ("Оцінено", "Scored"),
-    "qa.empty": ("Записів не знайдено", "No recordings found"),
-    "qa.play": ("Прослухати", "Play"), "qa.download": ("Завантажити", "Download"),
-    "qa.transcript": ("Розшифровка", "Transcript"),
-    "qa.no_transcript": ("Розшифровки ще немає", "No transcript yet"),
-    "qa.scorecard": ("Оцінювання розмови", "Scorecard"),
-    "qa.comment": ("Коментар", "Comment"), "qa.save": ("Зберегти оцінку", "Save the score"),
-    "qa.saved": ("Оцінку збережено", "Score saved"),
-    "qa.earlier": ("Попередні оцінки", "Earlier scores"),
-    "qa.purged": ("Запис знищено за строком зберігання", "Recording destroyed (retention)"),
-    "qa.audited": ("Кожне прослуховування й завантаження записується до журналу аудиту.",
-                   "Every playback and download is written to the audit log."),
-    "qa.retention": ("Строк зберігання: {d} днів", "Retention: {d} days"),
-    "qa.purge": ("Знищити прострочені записи", "Purge expired recordings"),
-    "qa.purge_done": ("Знищено записів: {n}", "Recordings purged: {n}"),
-    "listen.title": ("Прослуховування розмови", "Listen in on a call"),
-    "listen.phone": ("Ваш телефон", "Your phone"),
-    "listen.no_phone": ("У вас немає SIP-телефону; зверніться до адміністратора.",
-                        "You have no SIP phone; ask an administrator."),
-    "listen.mode": ("Режим", "Mode"),
-    "mode.spy": ("тільки слухати", "listen only"),
-    "mode.whisper": ("підказка оператору", "whisper to the operator"),
-    "mode.barge": ("втрутитися в розмову", "barge in"),
-    "listen.start": ("Зателефонувати мені", "Call my phone"),
-    "listen.placed": ("Ваш телефон дзвонить: {op}, режим «{mode}»",
-                      "Your phone is ringing: {op}, mode “{mode}”"),
-    "listen.failed": ("Не вдалося: {why}", "Failed: {why}"),
-    "listen.none": ("Немає операторів у розмові", "No operator is on a call"),
-}
-
-
 def st_for(lang: str):
-    """The text function of these pages for ``lang`` (Ukrainian unless English)."""
-    column = 1 if lang == "en" else 0
+    """The text function of these pages for ``lang``: the console catalogue's translate."""
 
     def st(key: str, **params: object) -> str:
-        pair = TEXTS.get(key)
-        text = key if pair is None else pair[column]
-        return text.format(**params) if params else text
+        return translate(lang, key, **params)
 
     return st
 
