@@ -23,6 +23,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "nav.rules": ("Правила", "Rules"),
     "nav.users": ("Користувачі", "Users"),
     "nav.logout": ("Вийти", "Log out"),
+    "nav.agent": ("Мій статус у чергах", "My queue status"),
+    "nav.live": ("Черги наживо", "Live queues"),
     "login.title": ("Вхід", "Log in"),
     "login.username": ("Ім'я користувача", "Username"),
     "login.password": ("Пароль", "Password"),

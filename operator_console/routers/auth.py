@@ -22,8 +22,8 @@ router = APIRouter(tags=["auth"])
 
 HOME_BY_ROLE = {
     "operator": "/operator/drafts",
-    "supervisor": "/operator/due",
-    "qa": "/home",
+    "supervisor": "/supervisor/wallboard",
+    "qa": "/qa/recordings",
     "body": "/body/inbox",
     "admin": "/admin/bodies",
 }
