@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dramatiq
+from dramatiq.middleware import CurrentMessage
 
 from appeal_store.db import make_engine, make_session_factory
 
@@ -20,7 +21,13 @@ from .audio import DEFAULT_MAX_SECONDS
 from .drafts import routing_suggesters
 from .jobs import QueueOptions, configure_broker
 from .transcriber import Transcriber
-from .worker import JobContext, JobOutcome, transcribe_recording
+from .worker import (
+    JobContext,
+    JobOutcome,
+    PermanentJobError,
+    mark_gave_up,
+    transcribe_recording,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +56,27 @@ def build_context(config: WorkerConfig) -> JobContext:
     return JobContext(factory, transcriber, config.max_seconds, topic, region)
 
 
+def is_last_attempt(max_retries: int) -> bool:
+    """True when the message being processed will be dead-lettered if it fails now."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return False
+    return int(message.options.get("retries", 0)) >= max_retries
+
+
 def start_worker(config: WorkerConfig) -> dramatiq.Worker:
     """A started Dramatiq worker consuming the transcription queue (caller stops it)."""
     ctx = build_context(config)
 
     def handle(recording_id: int) -> None:
-        outcome: JobOutcome = transcribe_recording(ctx, recording_id)
+        try:
+            outcome: JobOutcome = transcribe_recording(ctx, recording_id)
+        except PermanentJobError:
+            raise
+        except Exception as exc:
+            if is_last_attempt(config.queue.max_retries):
+                mark_gave_up(ctx, recording_id, f"{type(exc).__name__}: {exc}")
+            raise
         log.info("job done: %s", outcome)
 
     broker = configure_broker(config.redis_url, config.queue, handler=handle)

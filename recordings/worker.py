@@ -149,3 +149,29 @@ def _fill(transcript: Transcript, transcriber: Transcriber, status: str,
     transcript.words = result.words if result else []
     transcript.language = transcriber.language
     transcript.model = transcriber.model_name
+
+
+def mark_gave_up(ctx: JobContext, recording_id: int, reason: str) -> bool:
+    """The job will not run again (retries exhausted): record why on the transcript.
+
+    A voice appeal still gets its draft so the citizen's appeal reaches an operator, who can
+    listen to the recording. Returns False when the recording does not exist.
+    """
+    with session_scope(ctx.session_factory) as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            return False
+        transcript = _transcript_of(session, recording_id)
+        if transcript is None:
+            transcript = Transcript(recording_id=recording_id)
+            session.add(transcript)
+        if transcript.status == "done":
+            return True
+        transcript.status = "failed"
+        transcript.error = f"gave up after retries: {reason}"[:1000]
+        session.flush()
+        if recording.kind == "voice_appeal":
+            ensure_voice_draft(session, recording, transcript, now=utcnow(),
+                               suggest_topic=ctx.suggest_topic, suggest_region=ctx.suggest_region)
+    log.warning("recording %s: transcription given up (%s)", recording_id, reason)
+    return True

@@ -170,3 +170,33 @@ def test_retries_exhausted_end_in_the_dead_letter_queue(redis_url):
     assert attempts == [5] * (FAST.max_retries + 1)
     assert dead[0].options["retries"] == FAST.max_retries  # as stored by the last retry
     assert "ConnectionError" in dead[0].options["traceback"]
+
+
+def test_a_job_given_up_after_retries_leaves_a_failed_transcript_and_a_draft(
+    factory, pg_url, redis_url, model, voice_wav, monkeypatch
+):
+    from appeal_store.models import Appeal
+    from recordings import runner
+
+    rec_id = _register(factory, voice_wav, "1700000300.4")
+    attempts = []
+
+    def always_down(ctx, recording_id):
+        attempts.append(recording_id)
+        raise ConnectionError("sox crashed")
+
+    monkeypatch.setattr(runner, "transcribe_recording", always_down)
+    worker = runner.start_worker(WorkerConfig(redis_url, pg_url, model, queue=FAST))
+    try:
+        enqueue_transcription(rec_id, broker=worker.broker)
+        dead = _wait_for(lambda: dead_letters(worker.broker), what="dead letter")
+    finally:
+        worker.stop(timeout=10_000)
+    assert len(attempts) == FAST.max_retries + 1
+    assert dead[0].args == (rec_id,)
+    transcript = _transcript(factory, rec_id)
+    assert transcript.status == "failed"
+    assert "sox crashed" in transcript.error
+    with session_scope(factory) as session:
+        draft = session.scalar(select(Appeal).where(Appeal.recording_id == rec_id))
+        assert draft is not None and draft.status == "draft"
