@@ -139,7 +139,9 @@ STOCK_FILES = (
     "pjsip_notify.conf", "websocket_client.conf",
 )
 
-INSTANCE_SUBDIRS = ("etc", "run", "log", "spool", "lib", "recordings", "sounds")
+INSTANCE_SUBDIRS = (
+    "etc", "run", "log", "spool", "spool/recording", "spool/monitor", "lib", "recordings", "sounds",
+)
 
 
 def asterisk_ids(root: Path) -> tuple[int, int]:
