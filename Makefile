@@ -13,6 +13,7 @@ run: setup
 
 test: setup
 	./scripts/ensure-redis.sh
+	./scripts/ensure-postgres.sh
 	$(BIN)/pytest
 
 setup: debs venv asterisk-root
