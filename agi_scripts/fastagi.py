@@ -153,8 +153,13 @@ class AgiChannel:
         self._writer.write(line.encode("utf-8") + b"\n")
         await self._writer.drain()
         self.commands_sent += 1
+        # one timer per command (asyncio.timeout), not a task per read (wait_for)
+        async with asyncio.timeout(self._timeout):
+            return await self._read_result(line)
+
+    async def _read_result(self, line: str) -> tuple[str, str]:
         while True:
-            raw = await asyncio.wait_for(self._reader.readline(), self._timeout)
+            raw = await self._reader.readline()
             if not raw:
                 raise AgiHangup("connection closed by Asterisk")
             if len(raw) > MAX_RESULT_LINE:
@@ -163,7 +168,7 @@ class AgiChannel:
             if text.startswith("520-"):
                 # multi-line usage message ends with a line starting "520 End"
                 while not text.startswith("520 "):
-                    more = await asyncio.wait_for(self._reader.readline(), self._timeout)
+                    more = await self._reader.readline()
                     if not more:
                         raise AgiHangup("connection closed by Asterisk")
                     text = more.decode("utf-8", "replace").rstrip("\r\n")

@@ -100,7 +100,7 @@ async def ivr(agi: AgiChannel, ctx: AgiContext) -> None:
         outcome = await runner.run()
         recorder.submit(lambda: ctx.call_log.call_started(agi.uniqueid, **call_fields(outcome)))
     finally:
-        await recorder.flush()
+        recorder.close()  # the writes finish in the background; the caller moves on now
     log.info("ivr %s: %s queue=%s lang=%s topic=%s path=%s", agi.uniqueid, outcome.action,
              outcome.queue, outcome.language, outcome.topic, session.path_string())
 

@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,34 +45,60 @@ WRITE_TIMEOUT_S = 5.0
 StatusLookup = Callable[[str], Awaitable[StatusResult]]
 
 
+_BACKGROUND: set[asyncio.Task[None]] = set()  # writers that outlive their AGI session
+_CLOSE = object()
+
+
 class CallRecorder:
-    """Writes one call's record in the background, one write after another, in order."""
+    """Writes one call's record in the background, in order, with one writer task per call.
+
+    The AGI session never waits for the database: :meth:`close` lets the writer finish the
+    writes submitted so far after the session has handed the caller back to the dialplan.
+    """
 
     def __init__(self, call_log: CallLog, uniqueid: str) -> None:
         self.call_log = call_log
         self.uniqueid = uniqueid
         self.failed = 0
-        self._tail: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
 
     def submit(self, write: Callable[[], Awaitable[None]]) -> None:
-        previous = self._tail
-        self._tail = asyncio.get_running_loop().create_task(self._chain(previous, write))
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._run())
+            _BACKGROUND.add(self._writer)
+            self._writer.add_done_callback(_BACKGROUND.discard)
+        self._queue.put_nowait(write)
 
-    async def _chain(self, previous: asyncio.Task[None] | None,
-                     write: Callable[[], Awaitable[None]]) -> None:
-        if previous is not None:
-            await asyncio.wait({previous})
-        try:
-            await asyncio.wait_for(write(), WRITE_TIMEOUT_S)
-        except (SQLAlchemyError, OSError, TimeoutError, ValueError) as exc:
-            self.failed += 1
-            log.warning("call record of %s not written (%s: %s)", self.uniqueid,
-                        type(exc).__name__, exc)
+    async def _run(self) -> None:
+        while True:
+            write = await self._queue.get()
+            try:
+                if write is _CLOSE:
+                    return
+                async with asyncio.timeout(WRITE_TIMEOUT_S):
+                    await write()
+            except (SQLAlchemyError, OSError, TimeoutError, ValueError) as exc:
+                self.failed += 1
+                log.warning("call record of %s not written (%s: %s)", self.uniqueid,
+                            type(exc).__name__, exc)
+            finally:
+                self._queue.task_done()
+
+    def close(self) -> None:
+        """No more writes: the writer finishes the queued ones, then ends."""
+        if self._writer is not None:
+            self._queue.put_nowait(_CLOSE)
 
     async def flush(self, timeout: float = WRITE_TIMEOUT_S) -> None:
-        """Wait (bounded) for the writes submitted so far."""
-        if self._tail is not None:
-            await asyncio.wait({self._tail}, timeout=timeout)
+        """Wait (bounded) for the writes submitted so far (tests, shutdown)."""
+        if self._writer is None:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                await self._queue.join()
+        except TimeoutError:
+            log.warning("call record of %s still being written after %.0f s", self.uniqueid, timeout)
 
 
 @dataclass(frozen=True)

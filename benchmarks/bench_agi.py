@@ -139,10 +139,71 @@ def summary(name: str, sessions: int, elapsed: float, lat: list[float],
     return out
 
 
+def _serve_in_child(kind: str, calendar: str, script: list[str], conn, core: int) -> None:
+    """Child process: one server (FastAGI or the baseline) pinned to *core*."""
+    import os
+    import signal
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+
+    async def serve() -> None:
+        if kind == "ivr":
+            settings = Settings(environment="test", asterisk_instance="bench",
+                                calendar_file=Path(calendar))
+            server = FastAgiServer(routes(), AgiContext(settings=settings,
+                                                        call_log=MemoryCallLog()))  # type: ignore[arg-type]
+            await server.start("127.0.0.1", 0)
+            port = server.port
+        else:
+            async def handle(reader, writer) -> None:
+                await reader.readuntil(b"\n\n")
+                for line in script:
+                    writer.write(line.encode() + b"\n")
+                    await writer.drain()
+                    if not await reader.readline():
+                        break
+                writer.close()
+
+            base = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = base.sockets[0].getsockname()[1]
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        conn.send(port)
+        await stop.wait()
+
+    asyncio.run(serve())
+
+
+async def bench_split(kind: str, sessions: int, concurrency: int, calendar: Path,
+                      script: list[str]) -> dict[str, float]:
+    """The server alone on core 0, the fake Asterisk in this process on core 1."""
+    import multiprocessing
+    import os
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve_in_child, args=(kind, str(calendar), script, child, 0))
+    proc.start()
+    try:
+        port = parent.recv()
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {1})
+        await drive(port, min(200, sessions), concurrency, [])  # warm up
+        elapsed, lat = await drive(port, sessions, concurrency, [])
+    finally:
+        proc.terminate()
+        proc.join()
+    name = "FastAGI ivr (split)" if kind == "ivr" else "baseline (split)"
+    return summary(name, sessions, elapsed, lat, len(script))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--split", action="store_true",
+                        help="server alone on core 0, fake Asterisk on core 1 (needs 2 cores)")
     args = parser.parse_args()
     import tempfile
 
@@ -159,8 +220,13 @@ async def main() -> None:
         await fake.session()
         await server.close()
         gc.collect()
-        ivr = await bench_server(args.sessions, args.concurrency, calendar)
-        base = await bench_baseline(args.sessions, args.concurrency, fake.commands)
+        if args.split:
+            ivr = await bench_split("ivr", args.sessions, args.concurrency, calendar, fake.commands)
+            base = await bench_split("base", args.sessions, args.concurrency, calendar,
+                                     fake.commands)
+        else:
+            ivr = await bench_server(args.sessions, args.concurrency, calendar)
+            base = await bench_baseline(args.sessions, args.concurrency, fake.commands)
     print(f"ratio (FastAGI / baseline) sessions/s: {ivr['sessions_per_s'] / base['sessions_per_s']:.2f}; "
           f"p99 latency: {ivr['p99_ms'] / base['p99_ms']:.2f}x")
 
