@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,14 @@ from hotline.asterisk_sandbox.render import OperatorEndpoint, render_all
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
+_NOT_IN_CALLERID = re.compile(r'[\x00-\x1f\x7f"<>;\[\]\\]')
+
+
+def display_name(full_name: str, fallback: str) -> str:
+    """A caller-id name safe inside pjsip.conf's ``callerid = "..."`` line: no line breaks,
+    quotes, angle brackets, brackets, backslashes or ';' (a comment), at most 64 characters."""
+    name = " ".join(_NOT_IN_CALLERID.sub(" ", full_name or "").split())[:64]
+    return name or fallback
 
 
 def load_operator_endpoints(session: Session) -> list[OperatorEndpoint]:
@@ -29,7 +38,7 @@ def load_operator_endpoints(session: Session) -> list[OperatorEndpoint]:
     users = session.scalars(
         select(User).where(User.sip_endpoint.is_not(None), User.active).order_by(User.id)
     ).all()
-    return [OperatorEndpoint(u.sip_endpoint, u.sip_secret or "", u.full_name or u.username)
+    return [OperatorEndpoint(u.sip_endpoint, u.sip_secret or "", display_name(u.full_name, u.username))
             for u in users]
 
 

@@ -111,8 +111,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "appeal.registered": ("Зареєстровано", "Registered"),
     "appeal.control": ("Контрольний дзвінок", "Control call back"),
     "appeal.routing": ("Направлення", "Routing"),
-    "screenpop.title": ("Картка дзвінка", "Call card"),
-    "screenpop.waiting": ("Очікування дзвінка…", "Waiting for a call…"),
     "admin.bodies": ("Органи влади", "State bodies"),
     "admin.rules": ("Правила направлення", "Routing rules"),
     "admin.users": ("Користувачі", "Users"),
@@ -130,6 +128,103 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "outcome.satisfied": ("задоволений", "satisfied"),
     "outcome.not_satisfied": ("не задоволений", "not satisfied"),
     "outcome.unreachable": ("не вдалося зв'язатися", "unreachable"),
+    "language.uk": ("українська", "Ukrainian"),
+    "language.en": ("англійська", "English"),
+    "form.caller_language": ("Мова абонента", "Caller's language"),
+    "form.earlier_appeals": ("Попередні звернення абонента", "The caller's earlier appeals"),
+}
+
+# The operator's queue panel, the live screen pop and the live queues page.
+_AGENT_TEXTS: dict[str, tuple[str, str]] = {
+    "agent.title": ("Мої черги", "My queues"),
+    "agent.no_phone": ("У вас немає SIP-телефона; зверніться до адміністратора.",
+                       "You have no SIP phone; ask an administrator."),
+    "agent.phone": ("Телефон", "Phone"),
+    "agent.state": ("Стан", "State"),
+    "agent.login": ("Увійти в черги", "Log in to queues"),
+    "agent.logout": ("Вийти з черг", "Log out"),
+    "agent.ready": ("Готовий", "Ready"),
+    "agent.pause": ("Пауза", "Pause"),
+    "agent.paused": ("на паузі", "paused"),
+    "agent.calls_taken": ("прийнято дзвінків:", "calls taken:"),
+    "agent.state.ready": ("готовий", "ready"),
+    "agent.state.paused": ("пауза", "paused"),
+    "agent.state.logged_out": ("поза чергами", "logged out"),
+    "agent.reason.break": ("Перерва", "Break"),
+    "agent.reason.after_call_work": ("Обробка після дзвінка", "After-call work"),
+    "agent.reason.training": ("Навчання", "Training"),
+    "agent.reason.meeting": ("Нарада", "Meeting"),
+    "agent.member.unknown": ("невідомо", "unknown"),
+    "agent.member.available": ("вільний", "available"),
+    "agent.member.in_call": ("у розмові", "in a call"),
+    "agent.member.busy": ("зайнятий", "busy"),
+    "agent.member.invalid": ("помилка", "invalid"),
+    "agent.member.unavailable": ("телефон не зареєстровано", "phone not registered"),
+    "agent.member.ringing": ("дзвонить", "ringing"),
+    "agent.member.on_hold": ("на утриманні", "on hold"),
+    "agent.current_call": ("Поточний дзвінок", "Current call"),
+    "agent.waiting_call": ("Очікування дзвінка…", "Waiting for a call…"),
+    "agent.caller": ("Абонент", "Caller"),
+    "agent.language": ("Мова", "Language"),
+    "agent.queue": ("Черга", "Queue"),
+    "agent.topic": ("Тема", "Topic"),
+    "agent.ivr_path": ("Шлях в IVR", "IVR path"),
+    "agent.earlier": ("Попередні звернення", "Earlier appeals"),
+    "agent.new_appeal": ("Нове звернення", "New appeal"),
+    "agent.search_caller": ("Звернення цього номера", "This number's appeals"),
+    "agent.stream_lost": ("Зв'язок із сервером втрачено, відновлюю…",
+                          "Connection to the server lost, reconnecting…"),
+    "live.title": ("Черги зараз", "Queues now"),
+    "live.queue": ("Черга", "Queue"),
+    "live.waiting": ("Очікують", "Waiting"),
+    "live.longest": ("Найдовше очікування", "Longest wait"),
+    "live.operators": ("Оператори", "Operators"),
+    "live.paused": ("пауза", "paused"),
+    "live.seconds": ("с", "s"),
+    "live.unavailable": ("Стан черг недоступний", "Queue state unavailable"),
+}
+
+# Users, their SIP phones and queues (admin).
+_ADMIN_USER_TEXTS: dict[str, tuple[str, str]] = {
+    "admin.user": ("Користувач", "User"),
+    "admin.edit": ("Змінити", "Edit"),
+    "admin.sip_endpoint": ("SIP-телефон", "SIP phone"),
+    "admin.no_phone": ("немає", "none"),
+    "admin.queues": ("Черги й рівні", "Queues and levels"),
+    "admin.queues_hint": (("Рівень стає пенальті учасника черги (менше — дзвонить першим); діє з "
+                           "наступного входу оператора в черги."),
+                          ("The level becomes the queue member's penalty (lower rings first); it "
+                           "applies from the operator's next log-in to the queues.")),
+    "admin.not_member": ("—", "—"),
+    "admin.queues_saved": ("Черги збережено", "Queues saved"),
+    "admin.sip_reset": ("Новий пароль SIP", "New SIP password"),
+    "admin.sip_reset_confirm": ("Старий пароль перестане діяти. Продовжити?",
+                                "The old password will stop working. Continue?"),
+    "admin.sip_apply": ("Застосувати телефони в Asterisk", "Apply the phones to Asterisk"),
+    "admin.created": ("Користувача створено: {name}", "User created: {name}"),
+    "sip.credentials": ("Облікові дані SIP-телефона", "SIP phone credentials"),
+    "sip.shown_once": (("Показано один раз: передайте їх оператору зараз. Пароль не буде "
+                        "показано знову; за потреби створіть новий."),
+                       ("Shown once: give them to the operator now. The password is not shown "
+                        "again; reset it if needed.")),
+    "sip.server": ("Сервер", "Server"),
+    "sip.port": ("Порт", "Port"),
+    "sip.transport": ("Транспорт", "Transport"),
+    "sip.username": ("Ім'я (SIP)", "Username (SIP)"),
+    "sip.password": ("Пароль (SIP)", "Password (SIP)"),
+    "sip.applied": ("Телефони застосовано в Asterisk ({n})", "Phones applied to Asterisk ({n})"),
+    "sip.applying": ("Телефони застосовуються в Asterisk у фоновому режимі…",
+                     "The phones are being applied to Asterisk in the background…"),
+    "sip.apply_failed": (("Увага: Asterisk не прийняв телефони ({error}). Зміни збережено; їх "
+                          "буде застосовано наступного разу (кнопка «Застосувати телефони в "
+                          "Asterisk»)."),
+                         ("Warning: Asterisk did not take the phones ({error}). The changes are "
+                          "saved and will be applied next time (\"Apply the phones to "
+                          "Asterisk\").")),
+    "skill.expert": ("експерт", "expert"),
+    "skill.skilled": ("досвідчений", "skilled"),
+    "skill.trainee": ("стажер", "trainee"),
+    "skill.backup": ("резерв", "backup"),
 }
 
 
@@ -141,6 +236,8 @@ def _merge(extra: dict[str, tuple[str, str]]) -> None:
 
 
 _merge(SUPERVISION_TEXTS)
+_merge(_AGENT_TEXTS)
+_merge(_ADMIN_USER_TEXTS)
 
 
 def translate(lang: str, key: str, **params: object) -> str:

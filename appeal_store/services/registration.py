@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from appeal_store.calls import ANONYMOUS, get_call, sanitize_phone
 from appeal_store.models.appeals import Appeal, Applicant
 from appeal_store.models.calls import Call
 from appeal_store.models.media import Recording
@@ -16,11 +18,12 @@ from appeal_store.models.users import User
 from appeal_store.search import find_repeated
 
 from . import lifecycle
-from .adapters import assign_number, legal_due_date
+from .adapters import assign_number, legal_due_date, record_audit
 from .errors import FieldError, InvalidTransition, ValidationFailed
 from .validation import AppealForm, is_priority, normalise_phone, validate
 
 log = logging.getLogger(__name__)
+_UNIQUEID = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 
 
 def form_of(appeal: Appeal) -> AppealForm:
@@ -47,6 +50,62 @@ def form_of(appeal: Appeal) -> AppealForm:
         call_id=appeal.call_id,
         recording_id=appeal.recording_id,
     )
+
+
+def call_recording_id(session: Session, call_id: int) -> int | None:
+    """The operator-call recording of the call (indexed when the caller hung up), if any."""
+    return session.scalars(
+        select(Recording.id).where(Recording.call_id == call_id, Recording.kind == "call",
+                                   Recording.purged_at.is_(None)).order_by(Recording.id)
+    ).first()
+
+
+def form_from_call(session: Session, *, phone: str = "", topic: str = "",
+                   call_uniqueid: str = "") -> AppealForm:
+    """A new appeal's form prefilled from a screen pop's link.
+
+    The phone is sanitised (digits and a leading '+') and normalised to +380... when it is
+    Ukrainian; the topic is kept only if the classifier has it; the call is found by
+    Asterisk's uniqueid, so the appeal gets ``call_id`` (and its recording, once indexed).
+    Without a phone or topic the call's own caller number and IVR topic are used.
+    """
+    form = AppealForm(channel="phone")
+    uniqueid = call_uniqueid.strip()
+    call = get_call(session, uniqueid) if _UNIQUEID.match(uniqueid) else None
+    clean = sanitize_phone(phone or (call.caller_number if call is not None else ""))
+    if clean != ANONYMOUS:
+        form.phone = normalise_phone(clean) or clean
+    code = (topic.strip() or (call.topic_code if call is not None else None) or "")[:32]
+    if code and session.get(Topic, code) is not None:
+        form.topic_code = code
+    if call is not None:
+        form.call_id = call.id
+        form.recording_id = call_recording_id(session, call.id)
+    return form
+
+
+def caller_history(session: Session, phone: str, *, actor: User, ip: str | None = None,
+                   limit: int = 10) -> list[Appeal]:
+    """The caller's earlier appeals (any stored form of the number), newest first.
+
+    Shown beside a new appeal's form; a non-empty list is applicant data, so its view is
+    audited (``view_caller_history``) and committed.
+    """
+    from appeal_store.search import search_appeals
+
+    if not phone:
+        return []
+    found = search_appeals(session, phone=phone, limit=limit)
+    if found:
+        try:
+            record_audit(session, actor_id=actor.id, action="view_caller_history",
+                         object_type="phone", object_id=phone,
+                         detail={"appeals": [a.id for a in found], "role": actor.role}, ip=ip)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    return found
 
 
 def _known(session: Session) -> tuple[set[str], set[str]]:
@@ -124,6 +183,9 @@ def _apply(session: Session, appeal: Appeal, form: AppealForm, *, lenient: bool)
         appeal.call_id = form.call_id
     if form.recording_id is not None and (not lenient or session.get(Recording, form.recording_id)):
         appeal.recording_id = form.recording_id
+    if appeal.call_id is not None and appeal.recording_id is None:
+        # the call's recording is indexed at hang-up: a save or registration after it links it
+        appeal.recording_id = call_recording_id(session, appeal.call_id)
     appeal.priority_category = form.social_category if is_priority(form.social_category) else None
     appeal.priority = is_priority(form.social_category)
 

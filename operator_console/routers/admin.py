@@ -1,4 +1,4 @@
-"""Admin pages and API: state bodies, routing rules, users."""
+"""Admin pages and API: state bodies, routing rules; users live in :mod:`.admin_users`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from appeal_store.services.errors import ValidationFailed
 from ..deps import Admin, SessionDep
 from ..security import CSRF_FORM_FIELD
 from ..templating import render
+from . import admin_users
 
 router = APIRouter(tags=["admin"])
+router.include_router(admin_users.router)
 
 
 async def _posted(request: Request) -> dict[str, Any]:
@@ -71,31 +73,6 @@ async def rules_save(request: Request, db: SessionDep, user: Admin) -> Response:
     return RedirectResponse("/admin/rules", status_code=303)
 
 
-@router.get("/admin/users", include_in_schema=False)
-def users_page(request: Request, db: SessionDep, user: Admin) -> Response:
-    return _page(request, db, "admin_users.html")
-
-
-@router.post("/admin/users", include_in_schema=False)
-async def users_save(request: Request, db: SessionDep, user: Admin) -> Response:
-    data = await _posted(request)
-    body_id = int(data["body_id"]) if str(data.get("body_id", "")).isdigit() else None
-    try:
-        admin.add_user(db, username=str(data.get("username", "")), password=str(data.get("password", "")),
-                       role=str(data.get("role", "")), full_name=str(data.get("full_name", "")),
-                       body_id=body_id, actor=user)
-    except ValidationFailed as exc:
-        return _page(request, db, "admin_users.html", exc)
-    return RedirectResponse("/admin/users", status_code=303)
-
-
-@router.post("/admin/users/{user_id}/active", include_in_schema=False)
-async def users_toggle(request: Request, user_id: int, db: SessionDep, user: Admin) -> Response:
-    data = await _posted(request)
-    admin.set_user_active(db, user_id, data["active"], actor=user)
-    return RedirectResponse("/admin/users", status_code=303)
-
-
 # --- JSON API -------------------------------------------------------------------------------
 
 
@@ -129,23 +106,6 @@ class RuleOut(RuleIn):
     pass
 
 
-class UserIn(BaseModel):
-    username: str
-    password: str
-    role: str
-    full_name: str = ""
-    body_id: int | None = None
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    role: str
-    body_id: int | None
-    active: bool
-
-
 def _body_out(b: StateBody) -> BodyOut:
     return BodyOut(id=b.id, code=b.code, name_uk=b.name_uk, name_en=b.name_en, kind=b.kind,
                    region_code=b.region_code, webhook_url=b.webhook_url, active=b.active)
@@ -155,11 +115,6 @@ def _rule_out(r: RoutingRule) -> RuleOut:
     return RuleOut(id=r.id, priority=r.priority, topic_prefix=r.topic_prefix,
                    region_code=r.region_code, body_code=r.body_code, body_kind=r.body_kind,
                    reason_uk=r.reason_uk, reason_en=r.reason_en, active=r.active)
-
-
-def _user_out(u: User) -> UserOut:
-    return UserOut(id=u.id, username=u.username, full_name=u.full_name, role=u.role,
-                   body_id=u.body_id, active=u.active)
 
 
 @router.get("/api/admin/bodies", response_model=list[BodyOut])
@@ -191,13 +146,3 @@ def api_rule_create(payload: RuleIn, db: SessionDep, user: Admin) -> RuleOut:
 @router.put("/api/admin/rules/{rule_id}", response_model=RuleOut)
 def api_rule_update(rule_id: str, payload: RuleIn, db: SessionDep, user: Admin) -> RuleOut:
     return _rule_out(admin.save_rule(db, {**payload.model_dump(), "id": rule_id}, actor=user))
-
-
-@router.get("/api/admin/users", response_model=list[UserOut])
-def api_users(db: SessionDep, user: Admin) -> list[UserOut]:
-    return [_user_out(u) for u in db.scalars(select(User).order_by(User.username))]
-
-
-@router.post("/api/admin/users", response_model=UserOut, status_code=201)
-def api_user_create(payload: UserIn, db: SessionDep, user: Admin) -> UserOut:
-    return _user_out(admin.add_user(db, actor=user, **payload.model_dump()))

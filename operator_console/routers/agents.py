@@ -26,13 +26,17 @@ from agi_scripts.transfers import (
     outside_directory,
     outside_target,
 )
+from appeal_store.calls import ANONYMOUS, sanitize_phone
 from appeal_store.models.users import User
 
 from ..deps import Admin, Operator, SessionDep, require_role
+from ..sip_phones import endpoint_sync
 from ..templating import render
+from .live import MEMBER_STATUSES
 
 router = APIRouter(tags=["agents"])
 Supervisor = Annotated[User, Depends(require_role("supervisor", "admin"))]
+AGENT_STATES = ("ready", "paused", "logged_out")  # AgentStatus.state
 
 
 class LoginIn(BaseModel):
@@ -150,20 +154,23 @@ async def assign(request: Request, uniqueid: str, body: AssignIn, user: Supervis
 @router.post("/api/admin/sip/reload")
 async def reload_endpoints(request: Request, user: Admin) -> dict:
     """Render operators' SIP endpoints from the users table and reload them in Asterisk."""
-    from agi_scripts.ami_endpoints import apply_operator_endpoints
-
-    try:
-        count = await apply_operator_endpoints(request.app.state.settings,
-                                               request.app.state.session_factory)
-    except AmiError as exc:
-        raise HTTPException(status_code=503, detail=f"Asterisk: {exc.message}") from None
-    except OSError as exc:
-        raise HTTPException(status_code=500, detail=f"pjsip.conf not written: {exc}") from None
-    return {"operators": count}
+    result = await endpoint_sync(request.app).request()
+    if result.ok:
+        return {"operators": result.operators}
+    if isinstance(result.exception, AmiError):
+        raise HTTPException(status_code=503, detail=f"Asterisk: {result.error}")
+    raise HTTPException(status_code=500, detail=f"pjsip.conf not written: {result.error}")
 
 
 @router.get("/operator/agent", include_in_schema=False)
-def agent_page(request: Request, user: Operator) -> Response:
-    """The operator's queue panel: state, pause reasons, transfer, the live screen pop."""
+def agent_page(request: Request, user: Operator, caller: str = "") -> Response:
+    """The operator's queue panel: state, pause reasons, transfer, the live screen pop.
+
+    ``caller`` (from the old /operator/screen-pop links) shows that number's card until a
+    live screen pop replaces it.
+    """
+    phone = sanitize_phone(caller) if caller else ANONYMOUS
     return render(request, "agent_panel.html", {
-        "endpoint": user.sip_endpoint, "reasons": PAUSE_REASONS})
+        "endpoint": user.sip_endpoint, "reasons": list(PAUSE_REASONS),
+        "agent_states": AGENT_STATES, "member_statuses": MEMBER_STATUSES,
+        "caller": "" if phone == ANONYMOUS else phone})

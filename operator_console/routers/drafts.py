@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,16 +22,19 @@ from .schemas import AppealOut, appeal_out
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["drafts"])
+CALLER_LANGUAGES = ("uk", "en")  # the IVR's languages
 
 
 def _form_page(request: Request, db, appeal: Appeal | None, form: AppealForm,
                errors: FormErrors | None = None, message: str | None = None,
-               status_code: int = 200) -> Response:
+               status_code: int = 200, **extra: Any) -> Response:
     proposal = routing_service.propose(db, appeal) if appeal is not None else None
     ctx: dict[str, Any] = {
         "appeal": appeal, "form": form, "errors": errors or FormErrors(), "message": message,
         "proposal": proposal, "bodies": routing_service.active_bodies(db), **choices(db),
         "canonical_path": f"/operator/appeals/{appeal.id}/edit" if appeal else "/operator/appeals/new",
+        "earlier": [], "caller_language": "", "draft_key": str(appeal.id) if appeal else "new",
+        **extra,
     }
     return render(request, "appeal_form.html", ctx, status_code=status_code)
 
@@ -42,8 +46,22 @@ def drafts_page(request: Request, db: SessionDep, user: Operator) -> Response:
 
 
 @router.get("/operator/appeals/new", include_in_schema=False)
-def new_page(request: Request, db: SessionDep, user: Operator) -> Response:
-    return _form_page(request, db, None, AppealForm())
+def new_page(request: Request, db: SessionDep, user: Operator, phone: str = "", topic: str = "",
+             call: str = "", language: str = "") -> Response:
+    """The new appeal form; a screen pop's link (``phone``, ``topic``, ``call`` = Asterisk's
+    uniqueid, ``language``) prefills it and lists the caller's earlier appeals."""
+    form = registration.form_from_call(db, phone=phone[:64], topic=topic[:32],
+                                       call_uniqueid=call[:64])
+    earlier = registration.caller_history(db, form.phone, actor=user, ip=client_ip(request))
+    # a prefilled form keeps its unsaved typing apart from other calls' (localStorage key)
+    key = f"new-call-{form.call_id}" if form.call_id else (f"new-{form.phone}" if form.phone else "new")
+    caller_language = language if language in CALLER_LANGUAGES else ""
+    kept = {"phone": form.phone, "topic": form.topic_code,
+            "call": call.strip() if form.call_id else "", "language": caller_language}
+    query = urlencode({k: v for k, v in kept.items() if v})
+    return _form_page(request, db, None, form, earlier=earlier, draft_key=key,
+                      caller_language=caller_language,
+                      canonical_path="/operator/appeals/new" + (f"?{query}" if query else ""))
 
 
 @router.get("/operator/appeals/{appeal_id}/edit", include_in_schema=False)

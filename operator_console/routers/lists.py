@@ -1,12 +1,13 @@
-"""Lists: due and overdue appeals, search, a body's inbox, and the screen-pop placeholder."""
+"""Lists: due and overdue appeals, search, a body's inbox; the old screen-pop address."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from appeal_store.services import queries
@@ -54,9 +55,10 @@ def search_page(request: Request, db: SessionDep, user: Operator,
 
 
 @router.get("/operator/screen-pop", include_in_schema=False)
-def screen_pop(request: Request, user: Operator, caller: str = "", call_id: str = "") -> Response:
-    """Placeholder for the screen pop (fed by the call-handling side later)."""
-    return render(request, "screen_pop.html", {"caller": caller, "call_id": call_id})
+def screen_pop(user: Operator, caller: str = "") -> Response:
+    """The old call-card address: the live screen pop is on the agent panel now."""
+    target = "/operator/agent" + (f"?{urlencode({'caller': caller[:64]})}" if caller else "")
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/body/inbox", include_in_schema=False)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from redis.exceptions import RedisError
 
+from agi_scripts.ami_events import MEMBER_STATUS
 from agi_scripts.live_state import LiveState, screen_pop_channel
 
 from ..deps import Operator
@@ -23,6 +24,7 @@ from ..templating import render
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
 KEEPALIVE_SECONDS = 15.0
+MEMBER_STATUSES = tuple(dict.fromkeys(MEMBER_STATUS.values()))
 
 
 def _redis(request: Request) -> aioredis.Redis:
@@ -83,4 +85,5 @@ async def screen_pop_stream(request: Request, user: Operator) -> StreamingRespon
 @router.get("/operator/live", include_in_schema=False)
 def live_page(request: Request, user: Operator) -> Response:
     """Queues now, and the operator's screen pops as they come."""
-    return render(request, "live_queues.html", {"endpoint": user.sip_endpoint})
+    return render(request, "live_queues.html", {"endpoint": user.sip_endpoint,
+                                                "member_statuses": MEMBER_STATUSES})

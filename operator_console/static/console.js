@@ -6,7 +6,8 @@
   if (!form) return;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var id = form.dataset.appealId;
-  var key = "hotline-draft-" + (id || "new");
+  // a form prefilled from a call has its own key, so another call's unsaved typing stays apart
+  var key = "hotline-draft-" + (form.dataset.draftKey || id || "new");
   var status = document.getElementById("autosave-status");
   var skip = { csrf_token: 1, action: 1, body_id: 1, override_reason: 1 };
   var dirty = false;
