@@ -65,10 +65,14 @@ def _memberships(db) -> dict[int, dict[str, int]]:
     return out
 
 
-def _sip_banner(request: Request) -> dict[str, str] | None:
-    """A standing warning while the last apply to Asterisk has failed."""
+def _notices(request: Request, apply: dict[str, str] | None) -> dict[str, Any]:
+    """This request's notice and apply result, and a standing warning while the last apply
+    to Asterisk has failed (unless one of the others already says so)."""
+    notice = request.session.pop("admin_notice", None)
     last = endpoint_sync(request.app).last
-    return None if last is None or last.ok else apply_notice(last, _lang(request))
+    said = any(n and n["kind"] == "warning" for n in (notice, apply))
+    banner = None if said or last is None or last.ok else apply_notice(last, _lang(request))
+    return {"notice": notice, "apply": apply, "sip_banner": banner}
 
 
 def _users_page(request: Request, db, *, error: str | None = None, status_code: int = 200,
@@ -78,8 +82,7 @@ def _users_page(request: Request, db, *, error: str | None = None, status_code: 
         "bodies": list(db.scalars(select(StateBody).order_by(StateBody.code))),
         "roles": ROLES, "phone_roles": admin.PHONE_ROLES, "memberships": _memberships(db),
         "queues": known_queues(request), "skills": _skills(), "error": error,
-        "notice": request.session.pop("admin_notice", None), "sip_banner": _sip_banner(request),
-        **extra,
+        **_notices(request, extra.pop("apply", None)), **extra,
     }
     response = render(request, "admin_users.html", ctx, status_code=status_code)
     response.headers.update(NO_STORE)
@@ -91,8 +94,7 @@ def _user_page(request: Request, db, target: User, *, error: str | None = None,
     ctx = {
         "target": target, "queues": known_queues(request), "skills": _skills(),
         "membership": admin.user_queues(db, target.id), "phone_roles": admin.PHONE_ROLES,
-        "error": error, "notice": request.session.pop("admin_notice", None),
-        "sip_banner": _sip_banner(request), **extra,
+        "error": error, **_notices(request, extra.pop("apply", None)), **extra,
     }
     response = render(request, "admin_user.html", ctx, status_code=status_code)
     response.headers.update(NO_STORE)
