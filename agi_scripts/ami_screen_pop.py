@@ -16,19 +16,21 @@ from sqlalchemy.orm import Session
 
 from appeal_store.calls import ANONYMOUS, get_call, sanitize_phone
 from appeal_store.models import Appeal, Applicant, Topic
+from appeal_store.search import phone_variants
 
 EARLIER_APPEALS = 10
 
 
 def earlier_appeals(session: Session, phone: str, limit: int = EARLIER_APPEALS) -> list[dict[str, Any]]:
     """The latest appeals whose applicant has this phone number (newest first)."""
-    if not phone or phone == ANONYMOUS:
+    variants = phone_variants(phone) if phone and phone != ANONYMOUS else []
+    if not variants:
         return []
     rows = session.execute(
         select(Appeal.id, Appeal.number, Appeal.status, Appeal.topic_code, Appeal.substance,
                Appeal.received_at, Appeal.due_at)
         .join(Applicant, Appeal.applicant_id == Applicant.id)
-        .where(Applicant.phone == phone)
+        .where(Applicant.phone.in_(variants))  # "067…", "380…", "+380…" are one number
         .order_by(Appeal.received_at.desc())
         .limit(limit)
     ).all()
