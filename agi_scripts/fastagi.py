@@ -35,6 +35,10 @@ class AgiProtocolError(AgiError):
     """The peer sent something that is not FastAGI."""
 
 
+class AgiEmptyConnection(AgiProtocolError):
+    """The peer connected and closed without a byte (a port probe, a health check)."""
+
+
 class AgiHangup(AgiError):
     """The caller hung up (result -1 with hangup, or a HANGUP line)."""
 
@@ -104,6 +108,8 @@ async def read_environment(reader: asyncio.StreamReader, timeout: float = 5.0) -
     try:
         raw = await asyncio.wait_for(reader.readuntil(b"\n\n"), timeout)
     except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise AgiEmptyConnection("connection closed without a byte") from exc
         raise AgiProtocolError("connection closed before the AGI environment ended") from exc
     except asyncio.LimitOverrunError as exc:
         raise AgiProtocolError("AGI environment too large") from exc

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from agi_scripts.context import AgiContext
 from agi_scripts.fastagi import (
     AgiChannel,
+    AgiEmptyConnection,
     AgiError,
     AgiHangup,
     AgiProtocolError,
@@ -84,6 +85,9 @@ class FastAgiServer:
     async def _run(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             env = await read_environment(reader)
+        except AgiEmptyConnection:
+            log.debug("empty connection from %s (a probe)", writer.get_extra_info("peername"))
+            return
         except AgiProtocolError as exc:
             self.stats.protocol_errors += 1
             log.warning("rejected FastAGI session from %s: %s", writer.get_extra_info("peername"), exc)
