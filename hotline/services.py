@@ -64,7 +64,8 @@ def run_worker(settings: Settings, *, processes: int = 1, threads: int = 1) -> i
     """Transcription workers (one process per core); returns the exit code."""
     import multiprocessing
 
-    from recordings.runner import WorkerConfig, run_worker as run_one
+    from recordings.runner import WorkerConfig
+    from recordings.runner import run_worker as run_one
 
     config = WorkerConfig(
         redis_url=settings.redis_url,

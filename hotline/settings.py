@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _check_secrets(self) -> "Settings":
+    def _check_secrets(self) -> Settings:
         if self.environment == "production":
             for name in ("ami_secret", "ari_password", "secret_key"):
                 if getattr(self, name).get_secret_value().startswith(DEV_SECRET_PREFIX):

@@ -85,7 +85,7 @@ def ari_ready(settings: Settings, timeout: float = 1.0) -> bool:
         url, headers={"Authorization": "Basic " + base64.b64encode(token.encode()).decode()}
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status == 200
     except (OSError, urllib.error.URLError):
         return False
@@ -192,5 +192,5 @@ def cli_command(settings: Settings, command: str | None = None) -> list[str]:
 
 
 def run_cli(settings: Settings, command: str) -> str:
-    out = subprocess.run(cli_command(settings, command), capture_output=True, text=True, timeout=30)
+    out = subprocess.run(cli_command(settings, command), capture_output=True, text=True, timeout=30, check=False)
     return out.stdout

@@ -70,7 +70,10 @@ class QueueSpec:
 
     ``max_waiting`` (callers already waiting) and ``max_wait_seconds`` (one caller's wait)
     are overflow thresholds (0: none); past them new callers go to ``overflow_to`` (another
-    queue, ``voice_appeal`` or ``callback``; empty: they stay).
+    queue, ``voice_appeal`` or ``callback``; empty: they stay). ``announce_frequency``:
+    seconds between position and wait announcements; ``periodic_announce_frequency``:
+    seconds between reminders of the * key (0: none). ``language`` is the operators'
+    language; announcements follow the caller's CHANNEL(language) (docs/CALLFLOW.md).
     """
 
     name: str
@@ -83,6 +86,7 @@ class QueueSpec:
     max_waiting: int = 0
     max_wait_seconds: int = 0
     overflow_to: str = ""
+    periodic_announce_frequency: int = 30
 
 
 DEFAULT_QUEUES = (QueueSpec("common"), QueueSpec("consult"), QueueSpec("priority"))
