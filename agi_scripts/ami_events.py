@@ -2,9 +2,10 @@
 
 :func:`map_event` turns one AMI event (a dict of str, as Asterisk sent it) into
 :class:`Effects`: call-event rows like Asterisk's queue_log (enter, connect, abandon with
-position and wait, complete with talk time, transfer, overflow), changes to the Call row,
-changes to the live view, and follow-ups (a screen pop, a recording to index). The same
-event always maps to the same ``source_key``, so a replayed event is written once.
+position and wait, complete with talk time, transfer, overflow, exit with * for a call back
+with the position), changes to the Call row, changes to the live view, and follow-ups (a
+screen pop, a recording to index). The same event always maps to the same ``source_key``,
+so a replayed event is written once.
 
 Example::
 
@@ -281,13 +282,28 @@ def _attended_transfer(e: AmiEvent) -> Effects:
 
 def _user_event(e: AmiEvent) -> Effects:
     uid = e.get("Uniqueid", "")
-    if e.get("UserEvent") != "HotlineOverflow" or not uid:
+    if not uid:
+        return NOTHING
+    if e.get("UserEvent") == "HotlineQueueExit":
+        # an older dialplan repeated Uniqueid in the body; the AMI client joins repeats by \n
+        return _queue_exit(e, uid.split("\n", 1)[0])
+    if e.get("UserEvent") != "HotlineOverflow":
         return NOTHING
     queue = e.get("Queue")
     return Effects(rows=(EventRow(
         source_key(e, uid, queue or ""), uid, "overflow", queue=queue,
         data={"target": e.get("Target"), "reason": e.get("Reason"),
               "waiting": to_int(e.get("Waiting"))}, at=event_time(e)),))
+
+
+def _queue_exit(e: AmiEvent, uid: str) -> Effects:
+    """The caller pressed * in a queue for a call back ([hotline-queue-exit]): the place
+    they gave up is kept (app_queue's QUEUEPOSITION)."""
+    queue = e.get("Queue") or None
+    return Effects(rows=(EventRow(
+        source_key(e, uid, queue or ""), uid, "exit", queue=queue,
+        position=to_int(e.get("Position")), data={"reason": "callback", "key": "*"},
+        at=event_time(e)),))
 
 
 def _hangup(e: AmiEvent) -> Effects:

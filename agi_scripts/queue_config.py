@@ -27,7 +27,9 @@ ACTIONS = frozenset({"voice_appeal", "callback"})
 STRATEGIES = frozenset({"ringall", "leastrecent", "fewestcalls", "random", "rrmemory",
                         "rrordered", "linear", "wrandom"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
-_PARAMS = ("language", "strategy", "wrapuptime", "ring_timeout", "announce_frequency")
+_PARAMS = ("language", "strategy", "wrapuptime", "ring_timeout", "announce_frequency",
+           "periodic_announce_frequency")
+LANGUAGES = frozenset({"uk", "en"})  # the languages the IVR gives callers (and prompts exist in)
 
 
 class QueueConfigError(ValueError):
@@ -60,7 +62,11 @@ def _params(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     out = {k: raw[k] for k in _PARAMS if k in raw}
     if "strategy" in out and out["strategy"] not in STRATEGIES:
         raise QueueConfigError(f"{where}: unknown strategy {out['strategy']!r}")
-    for key in ("wrapuptime", "ring_timeout", "announce_frequency"):
+    if "language" in out and out["language"] not in LANGUAGES:
+        raise QueueConfigError(f"{where}: unknown language {out['language']!r} "
+                               f"(known: {sorted(LANGUAGES)})")
+    for key in ("wrapuptime", "ring_timeout", "announce_frequency",
+                "periodic_announce_frequency"):
         if key in out and (not isinstance(out[key], int) or out[key] < 0):
             raise QueueConfigError(f"{where}: {key} must be a whole number >= 0")
     return out

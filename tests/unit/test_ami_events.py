@@ -133,3 +133,45 @@ def test_queue_specs_from_data_and_routing_rules():
     for bad in ("general", "A", "s", "bad-name"):
         with pytest.raises(QueueConfigError):
             check_queue_name(bad)
+
+
+def test_star_in_the_queue_is_an_exit_with_the_position():
+    # recorded on the sandbox (test_queue_wait): the third caller of the general queue
+    # pressed * and asked for a call back
+    events = trace("queue_exit_for_callback")
+    exits = [r for r in rows("queue_exit_for_callback") if r.kind == "exit"]
+    assert len(exits) == 1
+    (row,) = exits
+    assert row.queue == "common" and row.position == 3
+    assert row.data == {"reason": "callback", "key": "*"} and row.at is not None
+    enter = next(r for r in rows("queue_exit_for_callback") if r.kind == "enter"
+                 and r.uniqueid == row.uniqueid)
+    assert enter.position == 3
+    # leaving with a key is not an abandon, and a replay maps to the same row
+    assert "abandon" not in [r.kind for r in rows("queue_exit_for_callback")
+                             if r.uniqueid == row.uniqueid]
+    user_event = next(e for e in events if e.get("UserEvent") == "HotlineQueueExit")
+    assert map_event(user_event).rows == (row,)
+
+
+def test_queue_exit_without_a_call_or_position():
+    assert not map_event({"Event": "UserEvent", "UserEvent": "HotlineQueueExit"})
+    fx = map_event({"Event": "UserEvent", "UserEvent": "HotlineQueueExit", "Uniqueid": "1.5",
+                    "Queue": "", "Position": ""})
+    assert fx.rows[0].kind == "exit" and fx.rows[0].queue is None
+    assert fx.rows[0].position is None and not fx.call_changes
+    # an older dialplan repeated Uniqueid in the body: the AMI client joined both with \n
+    fx = map_event({"Event": "UserEvent", "UserEvent": "HotlineQueueExit",
+                    "Uniqueid": "1.5\n1.5", "Queue": "common", "Position": "2"})
+    assert fx.rows[0].uniqueid == "1.5" and fx.rows[0].position == 2
+
+
+def test_queue_languages_and_reminder_frequency_are_checked():
+    specs = {s.name: s for s in build_queue_specs(
+        {"defaults": {"periodic_announce_frequency": 20},
+         "queues": {"english": {"language": "en", "periodic_announce_frequency": 0}}})}
+    assert specs["english"].language == "en" and specs["english"].periodic_announce_frequency == 0
+    assert specs["common"].language == "uk" and specs["common"].periodic_announce_frequency == 20
+    for bad in ({"language": "de"}, {"periodic_announce_frequency": -1}):
+        with pytest.raises(QueueConfigError):
+            build_queue_specs({"queues": {"x": bad}})
