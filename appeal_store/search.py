@@ -1,17 +1,37 @@
 """Finding appeals: by number, phone, applicant name, words of the substance, dates, status.
 
-On PostgreSQL the name search is an ILIKE served by the trigram GIN index and the text
-search a full-text match (``'simple'`` configuration, no stemming, so Ukrainian and
+On PostgreSQL a name matches when every typed word begins a word of the applicant's name
+(any order, case and apostrophes ignored): the name is resolved to applicant ids through the
+GIN index on the name's words first, then the planner, knowing exactly how many applicants
+matched, either walks ``ix_appeals_received_at`` newest first with a hashed id filter (common
+names) or fetches those applicants' appeals (rare ones). A name so common that more than
+:data:`NAME_IDS_CAP` applicants match is filtered during the walk, which then stops early.
+Input without a letter or digit matches no one. The text
+search is a full-text match (``'simple'`` configuration, no stemming, so Ukrainian and
 English behave alike) served by the tsvector GIN index. On SQLite both fall back to LIKE
 over Unicode-folded text (``casefold`` is registered by :func:`appeal_store.db.make_engine`).
+See docs/SCHEMA.md ("Name search").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, contains_eager
 
 from appeal_store.calls import ANONYMOUS, sanitize_phone
@@ -19,6 +39,30 @@ from appeal_store.models import Appeal, Applicant
 
 MAX_LIMIT = 500
 SIMPLE = literal_column("'simple'::regconfig")
+# Apostrophes inside names (Дем'яненко, Мар’яна) are dropped, so every spelling is one word.
+APOSTROPHES = "'\u2019\u02bc`\u2018"
+# The name's words exactly as ix_applicants_name_words indexes them (revision 0004).
+NAME_WORDS_SQL = (
+    "to_tsvector('simple'::regconfig, translate(applicants.full_name, '"
+    + APOSTROPHES.replace("'", "''") + "', ''))"
+)
+# More matching applicants than this: filter while walking the date index instead.
+NAME_IDS_CAP = 10_000
+_WORD = re.compile(r"[^\W_]+")
+
+
+def name_words(raw: str) -> list[str]:
+    """The words of a typed name as the name index sees them: folded, apostrophes dropped."""
+    # lower(), not casefold(): the 'simple' dictionary lower-cases the same way (ß stays ß)
+    folded = unicodedata.normalize("NFC", raw).lower()
+    for mark in APOSTROPHES:
+        folded = folded.replace(mark, "")
+    return _WORD.findall(folded)
+
+
+def name_tsquery(words: Sequence[str]) -> str:
+    """A ``to_tsquery`` text in which every word is a prefix: ``'шевч':* & 'олен':*``."""
+    return " & ".join(f"'{w}':*" for w in words)
 
 
 def phone_variants(raw: str) -> list[str]:
@@ -63,6 +107,34 @@ def _text_match(session: Session, words: str) -> ColumnElement[bool]:
         )
     terms = [w for w in words.split() if w]
     return and_(*(_contains(session, Appeal.substance, w) for w in terms))
+
+
+def _name_match(words: Sequence[str]) -> ColumnElement[bool]:
+    # inline (literal_execute), so a prepared statement is still planned for these words:
+    # "Мельник" and "Рожишин" need different plans
+    query = bindparam("name_query", name_tsquery(words), literal_execute=True)
+    return literal_column(NAME_WORDS_SQL).op("@@")(func.to_tsquery(SIMPLE, query))
+
+
+def _applicant_match(session: Session, raw: str) -> ColumnElement[bool]:
+    """The name criterion; on PostgreSQL resolved to applicant ids first (see the module)."""
+    if not _is_pg(session):
+        return _contains(session, Applicant.full_name, " ".join(raw.split()))
+    words = name_words(raw)
+    if not words:
+        return false()  # no letter or digit: no one's name (and no full scan)
+    ids = list(session.scalars(
+        select(Applicant.id).where(_name_match(words)).limit(NAME_IDS_CAP + 1)
+    ))
+    if not ids:
+        return false()
+    if len(ids) > NAME_IDS_CAP:
+        return _name_match(words)
+    # An inline constant, not a parameter: psycopg prepares a statement after five runs and
+    # a generic plan would not know how many ids there are. With the constant the planner
+    # sees the count and hashes the membership test. The ids are integers read just now.
+    array = literal_column("'{" + ",".join(str(int(i)) for i in ids) + "}'::bigint[]")
+    return Appeal.applicant_id == any_(array)
 
 
 def search_appeals(
@@ -111,7 +183,7 @@ def search_statement(
         # a value with no digits ("anonymous") matches nothing rather than everything
         stmt = stmt.where(Applicant.phone.in_(variants) if variants else false())
     if applicant and applicant.strip():
-        stmt = stmt.where(_contains(session, Applicant.full_name, " ".join(applicant.split())))
+        stmt = stmt.where(_applicant_match(session, applicant))
     if text and text.strip():
         stmt = stmt.where(_text_match(session, text.strip()))
     if date_from is not None:

@@ -38,7 +38,13 @@ SEXES = ("male", "female", "unknown")
 PG_ONLY_INDEXES = (
     "ix_applicants_full_name_trgm",
     "ix_applicants_full_name_lower",
+    "ix_applicants_name_words",
     "ix_appeals_substance_fts",
+)
+# The words of a name for word-prefix search, apostrophes dropped (revision 0004); it must
+# stay identical to appeal_store.search.NAME_WORDS_SQL or the planner will not use the index.
+NAME_WORDS_EXPR = (
+    "to_tsvector('simple'::regconfig, translate(full_name, '''\u2019\u02bc`\u2018', ''))"
 )
 
 
@@ -59,6 +65,8 @@ class Applicant(Base):
         Index("ix_applicants_full_name_lower", func.lower(text("full_name"))).ddl_if(
             dialect="postgresql"
         ),
+        Index("ix_applicants_name_words", text(NAME_WORDS_EXPR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

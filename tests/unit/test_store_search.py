@@ -9,7 +9,13 @@ import pytest
 from appeal_store import migrate
 from appeal_store.db import make_engine, make_session_factory, session_scope
 from appeal_store.models import Appeal, Applicant, Topic
-from appeal_store.search import find_repeated, phone_variants, search_appeals
+from appeal_store.search import (
+    find_repeated,
+    name_tsquery,
+    name_words,
+    phone_variants,
+    search_appeals,
+)
 
 UTC = dt.UTC
 
@@ -122,3 +128,19 @@ def test_phone_variants():
     )
     assert "0441234567" in phone_variants("+380441234567")
     assert phone_variants("'; --") == []
+
+
+def test_name_words_fold_case_and_drop_apostrophes():
+    assert name_words("  ДЕМ'ЯНЕНКО   Мар’яна ") == ["демяненко", "маряна"]
+    assert name_words("Іваненко-Петренко, О.") == ["іваненко", "петренко", "о"]
+    assert name_words("100% _ --") == ["100"]
+    assert name_words("%") == []
+    # a decomposed й (и + combining breve) is the same letter as a composed one
+    assert name_words("Андрі\u0438\u0306") == name_words("Андрій") == ["андрій"]
+
+
+def test_name_tsquery_makes_every_word_a_prefix():
+    assert name_tsquery(["шевч", "олен"]) == "'шевч':* & 'олен':*"
+    assert name_tsquery(name_words("o'brien'); drop table x; --")) == (
+        "'obrien':* & 'drop':* & 'table':* & 'x':*"
+    )
