@@ -5,17 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agi_scripts.ami_screen_pop import earlier_appeals
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import Appeal, Applicant
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.mark.parametrize("arriving", ["0671234567", "380671234567", "+380671234567"])

@@ -7,19 +7,10 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import Call, Recording
 from recordings import testing
 from recordings.index import find_recording, register_recording
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture

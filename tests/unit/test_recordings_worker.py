@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import Appeal, AppealEvent, Call, Recording, Region, Topic, Transcript
 from recordings import testing
 from recordings.index import register_recording
@@ -25,14 +24,6 @@ def transcriber():
     t = Transcriber(path)
     t.load()
     return t
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,11 @@ import datetime as dt
 
 import pytest
 
-from appeal_store import migrate
 from appeal_store.audit import audit, history
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.users import create_user
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_audit_rows_and_history(factory):

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from appeal_store import migrate
 from appeal_store.calls import (
     append_ivr_input,
     get_call,
@@ -18,18 +17,10 @@ from appeal_store.calls import (
     sanitize_text,
     upsert_call,
 )
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import Call, CallEvent
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 @pytest.mark.parametrize(

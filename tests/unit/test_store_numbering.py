@@ -7,8 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.numbering import (
     NumberingError,
     format_number,
@@ -18,14 +17,6 @@ from appeal_store.numbering import (
 )
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_sequential_numbers_and_a_new_year(factory):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from sqlalchemy import func, select
 
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import Region, RoutingRule, StateBody, Topic
 from appeal_store.seed import seed_from_routing, seed_reference
 from routing.reference import Reference
@@ -33,14 +31,6 @@ def small_reference(**changes) -> Reference:
         rules=(Rule("R-16", 0, "16", None, None, "regional", "ЖКГ — область", "region"),),
     )
     return dataclasses.replace(ref, **changes)
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def counts(s):

@@ -5,18 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from appeal_store import migrate
-from appeal_store.db import make_engine, make_session_factory, session_scope
+from appeal_store.db import session_scope
 from appeal_store.models import QueueMembership, StateBody
 from appeal_store.users import UserError, authenticate, create_user, set_password
-
-
-@pytest.fixture
-def factory(sqlite_url):
-    migrate.upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_create_and_authenticate(factory):
