@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agi_scripts.ami_agent_states import AgentStateChange, write_agent_states
 from agi_scripts.ami_client import AmiClient, AmiError
 from agi_scripts.ami_events import endpoint_of, member_state
-from appeal_store.db import session_scope
-from appeal_store.models import AgentStateEvent, QueueMembership
+from appeal_store.models import QueueMembership
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +181,11 @@ class AgentService:
 
     async def _record(self, agent: Agent, state: str, reason: str | None,
                       queues: list[str]) -> None:
-        def write() -> None:
-            with session_scope(self.factory) as session:
-                for queue in queues or [None]:
-                    session.add(AgentStateEvent(user_id=agent.user_id, agent=agent.endpoint,
-                                                queue=queue, state=state, reason=reason))
-        await asyncio.to_thread(write)
-        log.info("agent %s: %s %s %s", agent.endpoint, state, reason or "", ",".join(queues))
+        """One AgentStateEvent per queue, unless the AMI consumer already wrote the same
+        change from Asterisk's event (rule: :mod:`agi_scripts.ami_agent_states`)."""
+        at = dt.datetime.now(dt.UTC)
+        changes = [AgentStateChange(agent.endpoint, queue, state, reason, at, agent.user_id)
+                   for queue in queues or [None]]
+        added = await asyncio.to_thread(write_agent_states, self.factory, changes)
+        log.info("agent %s: %s %s %s (%d new rows)", agent.endpoint, state, reason or "",
+                 ",".join(queues), added)

@@ -3,7 +3,8 @@ Redis, screen pops, recordings indexed.
 
 One consumer works at a time: it holds a Redis lease (:mod:`agi_scripts.ami_lock`) and steps
 down when another holds it. Events are handled in arrival order by one worker; the
-database is written first (each event once, by its ``source_key``), then Redis. When
+database is written first (each event once, by its ``source_key``; operators' state
+changes once by :mod:`agi_scripts.ami_agent_states`' rule), then Redis. When
 Asterisk comes back (login) or Redis comes back after an outage, the live view is rebuilt
 from QueueStatus: Asterisk is the truth.
 
@@ -26,6 +27,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from agi_scripts.ami_agent_states import agent_state_change, write_agent_states
 from agi_scripts.ami_client import AmiClient, AmiError, AmiEvent, Backoff
 from agi_scripts.ami_events import Effects, map_event, snapshot_from_status
 from agi_scripts.ami_lock import RedisLease
@@ -144,6 +146,9 @@ class AmiConsumer:
         if event.get("Event") == REPAIR["Event"]:
             await self.repair()
             return
+        states = agent_state_change(event)
+        if states:
+            await self._retry(write_agent_states, states)
         fx = map_event(event)
         if not fx:
             return
@@ -158,10 +163,14 @@ class AmiConsumer:
     async def _write(self, fx: Effects) -> bool:
         if not fx.rows and not fx.call_changes:
             return True
+        return await self._retry(write_effects, fx)
+
+    async def _retry(self, write: Callable[..., Any], what: Any) -> Any:
+        """``write(factory, what)`` in a thread, retried until the database takes it."""
         backoff = Backoff(0.2, 5.0)
         while True:
             try:
-                return await asyncio.to_thread(write_effects, self.factory, fx)
+                return await asyncio.to_thread(write, self.factory, what)
             except SQLAlchemyError as exc:
                 delay = backoff.next()
                 log.warning("database write failed (%s); retrying in %.1f s", exc, delay)

@@ -293,7 +293,8 @@ def _user_event(e: AmiEvent) -> Effects:
     return Effects(rows=(EventRow(
         source_key(e, uid, queue or ""), uid, "overflow", queue=queue,
         data={"target": e.get("Target"), "reason": e.get("Reason"),
-              "waiting": to_int(e.get("Waiting"))}, at=event_time(e)),))
+              "waiting": to_int(e.get("Waiting")), "longest_wait": to_int(e.get("Longest"))},
+        at=event_time(e)),))
 
 
 def _queue_exit(e: AmiEvent, uid: str) -> Effects:

@@ -57,12 +57,23 @@ def outside_directory(session: Session) -> dict[str, str]:
     return {sanitize_phone(r.hotline_number): r.name_uk for r in rows if r.hotline_number}
 
 
-def outside_target(number: str, directory: dict[str, str], trunk: str = "carrier") -> TransferTarget:
-    """The dial target of an outside hotline ``number``; refused unless it is listed."""
+DEFAULT_OUTSIDE_DIAL = "PJSIP/{number}@carrier"
+
+
+def outside_target(number: str, directory: dict[str, str],
+                   dial: str = DEFAULT_OUTSIDE_DIAL) -> TransferTarget:
+    """The dial target of an outside hotline ``number``; refused unless it is listed.
+
+    ``dial`` is ``settings.outside_dial``: a Dial() string with ``{number}``, by default
+    through the carrier trunk. Only the directory's number is put into it, never what the
+    operator typed: there is no free dialling to arbitrary numbers.
+    """
     wanted = sanitize_phone(number)
     if wanted not in directory:
         raise TransferError(f"{number!r} is not an outside hotline in the directory")
-    return TransferTarget("outside", f"PJSIP/{wanted}@{trunk}")
+    if "{number}" not in dial:
+        raise TransferError("the outside dial string has no {number}")
+    return TransferTarget("outside", dial.replace("{number}", wanted))
 
 
 async def channels(ami: AmiClient) -> list[AmiEvent]:

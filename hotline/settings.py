@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # IVR and call backs (agi_scripts/)
     calendar_file: Path | None = None  # empty: routing/data/calendar.yaml (working hours)
     callback_dial: str = "PJSIP/{number}@carrier"  # how a call back reaches the citizen
+    # how a transfer reaches a state body's own hotline (a directory number only)
+    outside_dial: str = "PJSIP/{number}@carrier"
     callback_max_attempts: int = Field(default=3, ge=1, le=10)
     callback_retry_seconds: int = Field(default=600, ge=1)
 

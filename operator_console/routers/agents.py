@@ -133,8 +133,9 @@ async def transfer(request: Request, user: Operator, body: TransferIn, db: Sessi
     """Transfer the operator's current call, blind or attended."""
     agent = _agent(user)
     try:
-        target = (outside_target(body.target, outside_directory(db)) if body.kind == "outside"
-                  else TransferTarget(body.kind, body.target))
+        dial = request.app.state.settings.outside_dial
+        target = (outside_target(body.target, outside_directory(db), dial)
+                  if body.kind == "outside" else TransferTarget(body.kind, body.target))
     except TransferError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     move = blind_transfer if body.mode == "blind" else attended_transfer
