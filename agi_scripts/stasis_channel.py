@@ -11,7 +11,7 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from agi_scripts.ari_client import AriClient, AriError, Event
 
@@ -46,7 +46,7 @@ class ChannelSession:
         self._events: asyncio.Queue[Event] | None = None
         self._sub: contextlib.AbstractAsyncContextManager | None = None
 
-    async def __aenter__(self) -> ChannelSession:
+    async def __aenter__(self) -> Self:
         self._sub = self.ari.subscribe(self._mine)
         self._events = await self._sub.__aenter__()
         return self

@@ -26,9 +26,9 @@ from appeal_store.services.errors import ServiceError, ValidationFailed
 from hotline.settings import Settings
 
 from .deps import CsrfRefused, LoginRequired, verify_csrf
-from .routers import admin, appeals, auth, drafts, health, lists
-from .routers import listen, qa, supervisor, wallboard
-from .routers import agents as agent_routes, live as live_routes
+from .routers import admin, appeals, auth, drafts, health, listen, lists, qa, supervisor, wallboard
+from .routers import agents as agent_routes
+from .routers import live as live_routes
 from .templating import make_templates, render
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ def test_every_listener_binds_loopback_only():
 
 
 def test_carrier_matched_by_ip_and_operators_authenticate():
-    s, files = _render(carrier_ip="127.0.0.2")
+    _, files = _render(carrier_ip="127.0.0.2")
     pjsip = files["pjsip.conf"]
     assert "match = 127.0.0.2" in pjsip
     assert "[op1001-auth]" in pjsip and "password = s3cret" in pjsip
@@ -42,7 +42,7 @@ def test_carrier_matched_by_ip_and_operators_authenticate():
 
 
 def test_secrets_and_number_reach_the_files():
-    s, files = _render(ami_secret="ami-pw", ari_password="ari-pw", hotline_number="1545")
+    _, files = _render(ami_secret="ami-pw", ari_password="ari-pw", hotline_number="1545")
     assert "secret = ami-pw" in files["manager.conf"]
     assert "password = ari-pw" in files["ari.conf"]
     assert re.search(r"^exten => 1545,1,", files["extensions.conf"], re.MULTILINE)
