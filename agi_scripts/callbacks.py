@@ -2,7 +2,8 @@
 
 Request: the caller's number (sanitised) is confirmed with 1 (2 cancels; no key → stored,
 nothing lost), stored as a :class:`Callback` (phone, topic, queue, language), confirmed to
-the caller, then the call ends. A caller without a usable number is offered a voice appeal.
+the caller, then the call ends. A caller without a usable number hears ``callback-no-number``
+and nothing is stored (the Stasis app sends them to the general queue or a voice appeal).
 
 Rows: ``pending`` → ``dialing`` (one :class:`CallbackAttempt` per dial) → ``done`` when the
 citizen answers, back to ``pending`` with ``next_attempt_at`` after a failed dial, ``failed``
@@ -55,7 +56,7 @@ async def request_callback(ch: ChannelSession, factory: sessionmaker[Session],
                            request: CallbackRequest) -> str:
     """'stored', 'cancelled' or 'no_number'; a storage failure raises (caller → queue)."""
     lang = request.language
-    if request.phone == ANONYMOUS:
+    if not has_number(request.phone):
         await ch.play(ch.prompt(lang, "callback-no-number"))
         return "no_number"
     key = None
@@ -73,6 +74,11 @@ async def request_callback(ch: ChannelSession, factory: sessionmaker[Session],
     return "stored"
 
 
+def has_number(phone: str | None) -> bool:
+    """Whether *phone* is a number a call back can dial (not empty, not 'anonymous')."""
+    return bool(phone) and sanitize_phone(phone) != ANONYMOUS
+
+
 def caller_phone(*candidates: str | None) -> str:
     """The first candidate that sanitises to a phone number, else 'anonymous'."""
     for raw in candidates:
@@ -86,7 +92,12 @@ def caller_phone(*candidates: str | None) -> str:
 
 
 def store_callback(factory: sessionmaker[Session], request: CallbackRequest) -> int:
-    """Store one pending call back (one per call: a repeated request returns the same row)."""
+    """Store one pending call back (one per call: a repeated request returns the same row).
+
+    A request without a number to dial is refused (ValueError): such a row could never be done.
+    """
+    if not has_number(request.phone):
+        raise ValueError(f"call back without a number to dial: {request.phone!r}")
     with session_scope(factory) as session:
         call = get_call(session, request.uniqueid)
         if call is not None:

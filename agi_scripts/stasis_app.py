@@ -6,6 +6,10 @@ other args → the general queue. A handler that fails sends the caller to the d
 ``stasis-failed`` (general queue): a call is never dropped because Python failed. When this
 app is not connected at all, ``Stasis()`` itself fails and the dialplan does the same.
 
+A call back asked for without a usable caller id (anonymous, withheld) stores nothing: the
+caller hears ``callback-no-number`` and goes to the general queue in working hours, to a
+voice appeal after hours (as the IVR's own after-hours fallback does).
+
 Wiring (the only place objects are built): :func:`run_stasis_app`.
 """
 
@@ -28,6 +32,7 @@ from agi_scripts.stasis_dispatcher import CallbackDispatcher, DispatchPolicy
 from agi_scripts.stasis_queues import FreeOperatorsProbe
 from agi_scripts.voice_appeal import VoiceAppealDeps, voice_appeal
 from hotline.settings import Settings
+from routing.calendar import WorkCalendar, is_open, load_calendar
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ class StasisApp:
         self.voice = VoiceAppealDeps(factory, settings.effective_recordings_dir,
                                      settings.redis_url)
         self.tasks: set[asyncio.Task[None]] = set()
+        self._calendar: tuple[int, WorkCalendar] | None = None
 
     async def on_event(self, event: Event) -> None:
         kind = event.get("type")
@@ -88,15 +94,35 @@ class StasisApp:
                 language=language, uniqueid=uniqueid)
             outcome = await request_callback(ch, self.factory, request)
             if outcome == "no_number":
+                if self.centre_open():
+                    log.info("call back without a caller id on %s: general queue", ch.id)
+                    await ch.play(ch.prompt(language, "connecting-operator"))
+                    await self._to_general_queue(ch)
+                    return
+                log.info("call back without a caller id on %s (closed): voice appeal", ch.id)
                 what = "voice_appeal"
         if what == "voice_appeal":
             await voice_appeal(ch, self.voice, language, uniqueid)
         elif what != "callback":
             log.warning("StasisStart with unknown args %s on %s: general queue", args, ch.id)
-            await ch.set_variable("HOTLINE_QUEUE", self.settings.general_queue)
-            await ch.continue_to("hotline-queue", "general")
+            await self._to_general_queue(ch)
             return
         await ch.continue_to("hotline-route", "done")
+
+    async def _to_general_queue(self, ch: ChannelSession) -> None:
+        await ch.set_variable("HOTLINE_QUEUE", self.settings.general_queue)
+        await ch.continue_to("hotline-queue", "general")
+
+    def centre_open(self, now: dt.datetime | None = None) -> bool:
+        """Working hours (settings.calendar_file, else routing's); unreadable → open."""
+        now = now or dt.datetime.now(dt.UTC)
+        try:
+            if self._calendar is None or self._calendar[0] != now.year:
+                self._calendar = (now.year, load_calendar(self.settings.calendar_file))
+            return is_open(now, self._calendar[1])
+        except (ValueError, OSError) as exc:
+            log.error("working-hours calendar unusable (%s): treated as open", exc)
+            return True
 
     def _queue(self, queue: str | None) -> str:
         if not queue or queue == "general":

@@ -31,6 +31,8 @@ from .actions import (
     ToQueue,
 )
 from .menu_model import Menu, Node, PromptRef, Transition
+
+NO_NUMBER_PROMPT = PromptRef("callback-no-number")
 from .status_speech import status_files
 
 log = logging.getLogger(__name__)
@@ -201,6 +203,8 @@ class IvrSession:
             out.append(SetVariables({"HOTLINE_LANGUAGE": self.language}))
         if transition.topic is not None:
             self.topic = transition.topic
+        if transition.action == "callback" and not self.ctx.caller_id:
+            return out + self._no_number(pre)
         files = pre + self._files(transition.prompts)
         if transition.goto is not None:
             return out + self._enter(transition.goto, files)
@@ -213,6 +217,22 @@ class IvrSession:
             self.awaiting = "status"
             return out + ([Prompt(files)] if files else []) + [LookupStatus(self.appeal_number)]
         return out + self._finish(transition, files, "choice")
+
+    def _no_number(self, pre: tuple[str, ...]) -> list[Action]:
+        """A call back chosen without a caller id: say so, then what the menu does instead.
+
+        Open: the general fallback (the general queue); closed: a voice appeal. Nothing is
+        asked, so no call back can be stored without a number to dial.
+        """
+        said = pre + (NO_NUMBER_PROMPT.file(self.language),)
+        if self.ctx.is_open:
+            transition = self.menu.fallback
+            said += self._files(transition.prompts)
+        else:
+            transition = self.menu.fallback_closed  # its own prompt would repeat ours
+        log.info("ivr call back without a caller id: %s",
+                 "queue" if transition.queue is not None else transition.action)
+        return self._finish(transition, said, "no_caller_id")
 
     def _finish(self, transition: Transition, said: tuple[str, ...], reason: str) -> list[Action]:
         """End the IVR: play ``said`` (transition prompts included), set variables, hand off."""

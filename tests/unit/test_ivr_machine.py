@@ -424,3 +424,39 @@ def test_any_input_never_crashes_and_always_ends_in_a_hand_off(
             for file in action.files:
                 lang, name = file.split("/")
                 assert MENU.catalogue.has(lang, name), file
+
+
+# --- a call back without a caller id ------------------------------------------------------
+
+ANON_OPEN = CallContext(is_open=True, caller_id="")
+ANON_CLOSED = CallContext(is_open=False, caller_id="")
+
+
+@pytest.mark.parametrize("language_key, lang", [("1", "uk"), ("2", "en")])
+def test_anonymous_callback_choice_goes_to_the_general_queue_when_open(language_key, lang) -> None:
+    s = session(ANON_OPEN)
+    s.on_input(language_key)
+    actions = s.on_input("5")
+    assert played(actions) == [f"{lang}/callback-no-number", f"{lang}/connecting-operator"]
+    assert last(actions) == ToQueue("general", lang, None)
+    variables = next(a for a in actions if isinstance(a, SetVariables)).variables
+    assert variables["HOTLINE_ACTION"] == "queue" and variables["HOTLINE_QUEUE"] == "general"
+    assert variables["HOTLINE_IVR_REASON"] == "no_caller_id"
+    assert not any(isinstance(a, RequestCallback) for a in actions)
+
+
+def test_anonymous_callback_choice_after_hours_is_a_voice_appeal() -> None:
+    s = session(ANON_CLOSED)
+    s.on_input("2")
+    actions = s.on_input("2")  # after-hours menu: 2 = call back
+    assert played(actions) == ["en/callback-no-number"]
+    assert last(actions) == StartVoiceAppeal("en", None)
+    variables = next(a for a in actions if isinstance(a, SetVariables)).variables
+    assert variables["HOTLINE_ACTION"] == "voice_appeal"
+    assert s.awaiting == "done"
+
+
+def test_anonymous_caller_keeps_every_other_choice() -> None:
+    s = session(ANON_OPEN)
+    s.on_input("1")
+    assert last(s.on_input("4")) == StartVoiceAppeal("uk", None)
