@@ -3,17 +3,19 @@
 Live state (who waits, what each operator does) is read from Redis, where the AMI
 consumer keeps it; today's figures are recomputed from the stored call events with the
 same code as the history, so the two always agree. The browser gets a snapshot over
-Server-Sent Events each time the consumer publishes on the live channel.
+Server-Sent Events each time the consumer publishes on the live channel; one shared hub
+per process (``operator_console.live_fanout``) subscribes once and computes each
+snapshot once for every open stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +32,7 @@ from appeal_store.stats.figures import figures, group_figures
 from appeal_store.stats.queries import load_queue_calls, operator_names
 
 from ..deps import Lang
+from ..live_fanout import Failure, SnapshotHub
 from ..templating import render
 from .supervisor import Config, SupervisionConfig, Supervisor, st_for
 
@@ -46,7 +49,8 @@ _STATE_ALIASES = {
     "invalid": "logged_out", "loggedout": "logged_out",
 }
 KEEPALIVE_SECONDS = 15.0
-COALESCE_SECONDS = 0.05
+COALESCE_SECONDS = 0.05  # a burst of events within this makes one snapshot
+SHARED_INTERVAL_SECONDS = 0.25  # at most one snapshot per this, shared by all streams
 STREAM_LIFETIME_SECONDS = 300.0  # EventSource reconnects by itself; bounds a stale stream
 
 
@@ -195,9 +199,9 @@ def compose(stored: Stored, live: LiveView, now: dt.datetime) -> dict[str, Any]:
             "waiting_total": sum(r["waiting"] for r in rows)}
 
 
-async def snapshot(request: Request, cfg: SupervisionConfig,
-                   client: aioredis.Redis | None) -> dict[str, Any]:
-    app = request.app
+async def compute_snapshot(app, cfg: SupervisionConfig,
+                           client: aioredis.Redis | None) -> dict[str, Any]:
+    """A fresh snapshot: today's figures from the database (in a thread), live state."""
     now = app.state.clock()
     tz = ZoneInfo(app.state.settings.timezone)
     stored = await asyncio.to_thread(today_figures, app.state.session_factory, tz, now, cfg)
@@ -210,9 +214,41 @@ async def snapshot(request: Request, cfg: SupervisionConfig,
     return compose(stored, live, now)
 
 
-def _redis(request: Request) -> aioredis.Redis:
-    return aioredis.from_url(request.app.state.settings.redis_url, socket_timeout=5,
+async def snapshot(request: Request, cfg: SupervisionConfig,
+                   client: aioredis.Redis | None) -> dict[str, Any]:
+    return await compute_snapshot(request.app, cfg, client)
+
+
+def _redis_for(app) -> aioredis.Redis:
+    return aioredis.from_url(app.state.settings.redis_url, socket_timeout=5,
                              socket_connect_timeout=3)
+
+
+def _redis(request: Request) -> aioredis.Redis:
+    return _redis_for(request.app)
+
+
+def _new_hub(app, cfg: SupervisionConfig) -> SnapshotHub:
+    async def compute(client: aioredis.Redis | None) -> str:
+        return _event(await compute_snapshot(app, cfg, client))  # serialised once for all
+
+    return SnapshotHub(compute, lambda: _redis_for(app), cfg.live_channel,
+                       interval=SHARED_INTERVAL_SECONDS, coalesce=COALESCE_SECONDS)
+
+
+def wallboard_hub(app, cfg: SupervisionConfig) -> SnapshotHub:
+    """The process's shared hub for this event loop (a new one per stream when
+    ``app.state.wallboard_shared`` is False: the old per-client path, kept for the
+    benchmark's baseline)."""
+    if getattr(app.state, "wallboard_shared", True) is False:
+        return _new_hub(app, cfg)
+    hubs = getattr(app.state, "wallboard_hubs", None)
+    if hubs is None:
+        hubs = app.state.wallboard_hubs = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    if loop not in hubs:
+        hubs[loop] = _new_hub(app, cfg)
+    return hubs[loop]
 
 
 # ------------------------------------------------------------------------- routes
@@ -243,39 +279,24 @@ def _event(snap: dict[str, Any]) -> str:
 
 
 async def _stream(request: Request, cfg: SupervisionConfig) -> AsyncIterator[str]:
-    client = _redis(request)
-    pubsub = client.pubsub()
+    """The SSE body: the shared hub's snapshots, keep-alives, the end of a failed board."""
     started = last_sent = time.monotonic()
-    try:
-        yield "retry: 1000\n\n"
-        try:
-            await pubsub.subscribe(cfg.live_channel)
-        except RedisError as exc:
-            log.warning("wallboard: cannot subscribe to %s: %s", cfg.live_channel, exc)
-        yield _event(await snapshot(request, cfg, client))
+    yield "retry: 1000\n\n"
+    async with wallboard_hub(request.app, cfg).subscribe() as sub:
         while time.monotonic() - started < STREAM_LIFETIME_SECONDS:
             if await request.is_disconnected():
                 break
-            try:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            except RedisError as exc:  # Redis went away: tell the browser, let it reconnect
-                log.warning("wallboard: live channel lost: %s", exc)
-                yield _event(await snapshot(request, cfg, None))
-                break
-            if message is None:
+            update = await sub.next(timeout=1.0)
+            if update is None:
                 if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
                     yield ": keepalive\n\n"
                     last_sent = time.monotonic()
                 continue
-            await asyncio.sleep(COALESCE_SECONDS)  # a burst of events makes one snapshot
-            while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.0):
-                pass
-            yield _event(await snapshot(request, cfg, client))
+            if isinstance(update, Failure):  # the page shows "connection lost", reconnects
+                yield f"event: failure\ndata: {json.dumps({'error': update.message})}\n\n"
+                break
+            yield update
             last_sent = time.monotonic()
-    finally:
-        with contextlib.suppress(RedisError):
-            await pubsub.aclose()
-        await client.aclose()
 
 
 @router.get("/supervisor/wallboard/stream", include_in_schema=False)
