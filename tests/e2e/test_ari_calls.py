@@ -13,7 +13,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from appeal_store.models import Callback, CallbackAttempt, Recording
 from hotline.asterisk_sandbox.process import run_cli
@@ -30,6 +30,7 @@ from tests.e2e.test_ivr_calls import (  # noqa: F401 - fixtures shared with the 
     new_caller,
     press,
     prompts,
+    queue_callers,
     with_calendar,
 )
 
@@ -168,3 +169,33 @@ def test_callback_is_stored_then_dialled_until_answered(stasis, citizen_port):
     assert _callback_of(settings, caller).status == "done"
     # the answered citizen was handed from the app to the queue (English announcements)
     assert "Executing [s@hotline-queue:" in log.text() and "(language 'en')" in log.text()
+
+
+def _callback_count(settings: Settings) -> int:
+    with factory_of(settings)() as session:
+        return session.scalar(select(func.count()).select_from(Callback))
+
+
+def test_anonymous_caller_leaving_the_queue_for_a_call_back_returns_to_the_general_queue(stasis):
+    """Withheld number: * in the queue reaches the app's call-back request, which says the
+    number is unknown, stores nothing and puts the caller back in the general queue."""
+    settings = stasis
+    log = AsteriskLog(settings)
+    before = _callback_count(settings)
+    # Ukrainian, 0: the general queue; after the recording notice, * asks for a call back
+    script = press(CallScript(caller="anonymous").pause(1200), "10").pause(6000)
+    call = LiveCall(settings, press(script, "*").pause(15000))
+    try:
+        wait_until(lambda: log.played("uk/callback-no-number"), timeout=30,
+                   message="the app saying the number is unknown")
+        wait_until(lambda: "hotline-queue-exit" in log.text(), timeout=5,
+                   message="the * exit from the queue")
+        wait_until(lambda: queue_callers(settings, settings.general_queue), timeout=20,
+                   message="the caller back in the general queue")
+        assert log.played("uk/connecting-operator")
+    finally:
+        call.hang_up()
+    assert _callback_count(settings) == before
+    with factory_of(settings)() as session:
+        assert session.scalars(select(Callback).where(
+            Callback.phone.in_(("", "anonymous")))).first() is None
