@@ -31,8 +31,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agi_scripts.ami_events import AmiEvent, endpoint_of, event_time, is_true
@@ -147,4 +148,53 @@ def write_agent_states(factory: sessionmaker[Session],
     if not changes:
         return 0
     with session_scope(factory) as session:
+        return sum(record_agent_state(session, c) for c in changes)
+
+
+# --- members Asterisk forgot (a restart drops dynamic members without an event) -------------
+
+LOGGED_IN_STATES = ("login", "pause", "unpause")
+MISSING_REASON = "asterisk-restart"
+
+
+def believed_logged_in(session: Session, before: dt.datetime) -> set[tuple[str, str]]:
+    """(agent, queue) pairs whose latest row (older than ``before``) is login/pause/unpause.
+
+    Rows newer than ``before`` are left out: a change made while Asterisk was being asked
+    may be missing from its answer without being lost.
+    """
+    ranked = (
+        select(AgentStateEvent.agent, AgentStateEvent.queue, AgentStateEvent.state,
+               func.row_number().over(
+                   partition_by=(AgentStateEvent.agent, AgentStateEvent.queue),
+                   order_by=(AgentStateEvent.at.desc(), AgentStateEvent.id.desc()),
+               ).label("rank"))
+        .where(AgentStateEvent.queue.is_not(None), AgentStateEvent.at < before)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.agent, ranked.c.queue)
+        .where(ranked.c.rank == 1, ranked.c.state.in_(LOGGED_IN_STATES))
+    ).all()
+    return {(r.agent, r.queue) for r in rows}
+
+
+def missing_members(believed: Iterable[tuple[str, str]], snapshot: dict[str, Any],
+                    at: dt.datetime, reason: str = MISSING_REASON
+                    ) -> tuple[AgentStateChange, ...]:
+    """Logouts (pure) for the members the database believes in but Asterisk's snapshot
+    (:func:`agi_scripts.ami_events.snapshot_from_status`) does not hold."""
+    present = {(agent, name) for name, q in (snapshot.get("queues") or {}).items()
+               for agent in (q.get("members") or {})}
+    return tuple(AgentStateChange(agent, queue, "logout", reason, at)
+                 for agent, queue in sorted(set(believed) - present))
+
+
+def write_missing_logouts(factory: sessionmaker[Session],
+                          snapshot_at: tuple[dict[str, Any], dt.datetime]) -> int:
+    """Write a ``logout`` for each member missing from a QueueStatus snapshot taken at
+    ``at`` (one transaction, the one-row rule); returns how many rows were added."""
+    snapshot, at = snapshot_at
+    with session_scope(factory) as session:
+        changes = missing_members(believed_logged_in(session, at), snapshot, at)
         return sum(record_agent_state(session, c) for c in changes)

@@ -6,7 +6,9 @@ down when another holds it. Events are handled in arrival order by one worker; t
 database is written first (each event once, by its ``source_key``; operators' state
 changes once by :mod:`agi_scripts.ami_agent_states`' rule), then Redis. When
 Asterisk comes back (login) or Redis comes back after an outage, the live view is rebuilt
-from QueueStatus: Asterisk is the truth.
+from QueueStatus: Asterisk is the truth. Operators the database believes logged in but
+QueueStatus lacks (a restart drops dynamic members without QueueMemberRemoved) get a
+``logout`` row, reason ``asterisk-restart``.
 
 Example::
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 from collections.abc import Callable
@@ -27,7 +30,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from agi_scripts.ami_agent_states import agent_state_change, write_agent_states
+from agi_scripts.ami_agent_states import (
+    agent_state_change,
+    write_agent_states,
+    write_missing_logouts,
+)
 from agi_scripts.ami_client import AmiClient, AmiError, AmiEvent, Backoff
 from agi_scripts.ami_events import Effects, map_event, snapshot_from_status
 from agi_scripts.ami_lock import RedisLease
@@ -186,12 +193,18 @@ class AmiConsumer:
             self.live_dirty = True
 
     async def repair(self) -> None:
-        """Rebuild the live view from QueueStatus (after a login or a Redis outage)."""
+        """Rebuild the live view from QueueStatus (after a login or a Redis outage) and log
+        out the operators Asterisk no longer has (a restart drops members silently)."""
         if self.client is None or not self.client.connected:
             return
         try:
+            asked_at = dt.datetime.now(dt.UTC)
             status = await self.client.list_events({"Action": "QueueStatus"})
-            await self.live.replace(snapshot_from_status(status))
+            snapshot = snapshot_from_status(status)
+            gone = await self._retry(write_missing_logouts, (snapshot, asked_at))
+            if gone:
+                log.warning("%d queue members missing from Asterisk: logged out", gone)
+            await self.live.replace(snapshot)
             self.live_dirty = False
             log.info("live view rebuilt from QueueStatus (%d entries)", len(status))
         except AmiError as exc:

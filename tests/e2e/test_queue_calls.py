@@ -504,6 +504,13 @@ def _once_each(db, caller: str) -> None:
         assert kinds.count(kind) == 1, kinds
 
 
+def _restart_logouts(db, user_id: int) -> list[str]:
+    with db() as session:
+        return list(session.scalars(select(AgentStateEvent.queue).where(
+            AgentStateEvent.user_id == user_id, AgentStateEvent.state == "logout",
+            AgentStateEvent.reason == "asterisk-restart")))
+
+
 def test_consumer_survives_redis_and_asterisk_restarts(star, db, api, phones, ready, operators,
                                                        services, redis_server):
     op1 = operators["op1"]
@@ -525,6 +532,11 @@ def test_consumer_survives_redis_and_asterisk_restarts(star, db, api, phones, re
 
     process.stop(star)
     process.start(star, operators=operator_endpoints(star), queues=_specs(star))
+    # the restart dropped op1 without QueueMemberRemoved: the consumer's QueueStatus at
+    # its new login shows op1 missing, and a logout is written (once)
+    wait_until(lambda: _restart_logouts(db, op1["id"]), timeout=30,
+               message="op1 logged out after Asterisk's restart")
+    assert _restart_logouts(db, op1["id"]) == [star.general_queue]
     phones["op1"].stop()
     phones["op1"].register()
     phones["op1"].answer(talk_ms=2000)

@@ -16,8 +16,12 @@ from agi_scripts.ami_agent_states import (
     StoredState,
     agent_state_change,
     already_recorded,
+    believed_logged_in,
+    missing_members,
     write_agent_states,
+    write_missing_logouts,
 )
+from agi_scripts.ami_events import snapshot_from_status
 from appeal_store.db import make_engine, make_session_factory
 from appeal_store.migrate import upgrade
 from appeal_store.models import AgentStateEvent
@@ -182,3 +186,46 @@ def test_outside_target_only_for_directory_numbers_with_the_configured_dial():
             outside_target(number, directory)
     with pytest.raises(TransferError):
         outside_target("0800501234", directory, "PJSIP/carrier")
+
+
+# ---------------------------------------------------------------- members Asterisk forgot
+def test_members_missing_from_queue_status_are_logged_out_once(factory):
+    """After a restart QueueStatus lacks op4bded41 (common: logged in, english: paused);
+    op2c71a0e is back in english; op9 had logged out; a Local member is no operator."""
+    rows = [("op4bded41", "common", "login", None, 0), ("op4bded41", "english", "login", None, 1),
+            ("op4bded41", "english", "pause", "break", 2), ("op2c71a0e", "english", "login", None, 3),
+            ("op9", "common", "login", None, 4), ("op9", "common", "logout", None, 5),
+            ("op4bded41", "social", "login", None, 6), ("op4bded41", "social", "unpause", None, 7)]
+    write_agent_states(factory, [AgentStateChange(a, q, s, r, at(t)) for a, q, s, r, t in rows])
+    snapshot = snapshot_from_status(trace("queue_status_after_asterisk_restart"))
+    asked = at(600)
+    with factory() as session:
+        believed = believed_logged_in(session, asked)
+    assert believed == {("op4bded41", "common"), ("op4bded41", "english"),
+                        ("op4bded41", "social"), ("op2c71a0e", "english")}
+    assert write_missing_logouts(factory, (snapshot, asked)) == 3
+    with factory() as session:
+        logouts = session.scalars(select(AgentStateEvent).where(
+            AgentStateEvent.state == "logout", AgentStateEvent.at == asked)).all()
+        assert sorted((e.agent, e.queue, e.reason) for e in logouts) == [
+            ("op4bded41", "common", "asterisk-restart"), ("op4bded41", "english", "asterisk-restart"),
+            ("op4bded41", "social", "asterisk-restart")]
+        assert all(e.user_id is not None for e in logouts)  # found by sip_endpoint
+    # the same snapshot again (a second login, a Redis repair): nothing new, now or later
+    assert write_missing_logouts(factory, (snapshot, asked + dt.timedelta(seconds=1))) == 0
+    assert write_missing_logouts(factory, (snapshot, asked + dt.timedelta(minutes=5))) == 0
+
+
+def test_a_change_newer_than_the_question_is_not_taken_for_missing(factory):
+    write_agent_states(factory, [AgentStateChange("op4bded41", "common", "login", None, at(10))])
+    snapshot = snapshot_from_status(trace("queue_status_after_asterisk_restart"))
+    assert write_missing_logouts(factory, (snapshot, at(9))) == 0
+    assert write_missing_logouts(factory, (snapshot, at(11))) == 1
+
+
+def test_missing_members_is_pure_and_ignores_present_members():
+    snapshot = {"queues": {"common": {"members": {"op1": "idle"}, "waiting": {}}}}
+    out = missing_members({("op1", "common"), ("op1", "social"), ("op2", "common")}, snapshot, at(0))
+    assert [(c.agent, c.queue, c.state, c.reason) for c in out] == [
+        ("op1", "social", "logout", "asterisk-restart"), ("op2", "common", "logout", "asterisk-restart")]
+    assert missing_members(set(), {}, at(0)) == ()
