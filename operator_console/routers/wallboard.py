@@ -31,7 +31,7 @@ from appeal_store.models import QueueMembership, User
 from appeal_store.stats.figures import figures, group_figures
 from appeal_store.stats.queries import load_queue_calls, operator_names
 
-from ..deps import Lang
+from ..deps import Lang, SessionDep
 from ..live_fanout import Failure, SnapshotHub
 from ..templating import render
 from .supervisor import Config, SupervisionConfig, Supervisor, st_for
@@ -300,7 +300,10 @@ async def _stream(request: Request, cfg: SupervisionConfig) -> AsyncIterator[str
 
 
 @router.get("/supervisor/wallboard/stream", include_in_schema=False)
-async def wallboard_stream(request: Request, user: Supervisor, cfg: Config) -> Response:
+async def wallboard_stream(request: Request, user: Supervisor, cfg: Config,
+                           db: SessionDep) -> Response:
     """Server-Sent Events: a snapshot now and after every live-state change."""
+    db.close()  # the request's session (used to check the user) must not hold a pooled
+    # connection for the stream's five minutes: dozens of boards would exhaust the pool
     return StreamingResponse(_stream(request, cfg), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -125,7 +125,7 @@ async def test_streams_share_one_computation_per_burst_and_agree_with_the_api(
         served, counted, redis_url):
     app, base = served
     jar = cookies(base)
-    n = 8
+    n = 20  # more than the pool (5 + 10): an open board must not hold a connection
     async with httpx.AsyncClient(base_url=base, cookies=jar, timeout=10) as client:
         expected = (await client.get("/api/supervisor/wallboard")).json()["total"]
         async with asyncio.timeout(30):
