@@ -15,6 +15,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wallboard.agents": ("Оператори", "Operators"),
     "wallboard.live": ("наживо", "live"),
     "wallboard.offline": ("зв'язок втрачено, відновлюю…", "connection lost, reconnecting…"),
+    "wallboard.failed": ("показники недоступні", "figures unavailable"),
     "queue": ("Черга", "Queue"),
     "waiting": ("Очікують", "Waiting"),
     "longest": ("Найдовше очікування", "Longest wait"),

@@ -84,7 +84,16 @@
     status.textContent = snap.live_ok ? status.dataset.live : status.dataset.offline;
     status.classList.toggle("off", !snap.live_ok);
   });
+  // The server could not compute the figures (database down): say so; the stream ends and
+  // the browser reconnects, sharing the next computation with the other boards.
+  source.addEventListener("failure", function (e) {
+    var why = "";
+    try { why = JSON.parse(e.data).error || ""; } catch (err) { why = ""; }
+    status.textContent = status.dataset.failed + (why ? ": " + why : "");
+    status.classList.add("off");
+  });
   source.onerror = function () {
+    if (status.textContent.indexOf(status.dataset.failed) === 0) return;
     status.textContent = status.dataset.offline;
     status.classList.add("off");
   };
