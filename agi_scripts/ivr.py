@@ -5,6 +5,10 @@ back hand-offs, working hours. The channel leaves with ``HOTLINE_ACTION`` (queue
 voice_appeal, callback), ``HOTLINE_QUEUE``, ``HOTLINE_LANGUAGE``, ``HOTLINE_TOPIC``,
 ``HOTLINE_IVR_PATH`` and ``CHANNEL(language)`` set; the same facts go to the call's record.
 
+A caller on the priority list (``settings.priority_numbers_file``) whom the menu sends to a
+queue goes to the queue routing's :func:`~routing.call_routing.choose_queue` picks for a
+priority caller, with ``HOTLINE_PRIORITY=1``; voice appeal and call back are unchanged.
+
 When the menu cannot be loaded, the foundation script :func:`ivr_minimal` serves the call
 (one key, then the general queue).
 """
@@ -19,10 +23,11 @@ from agi_scripts.context import AgiContext
 from agi_scripts.fastagi import AgiChannel
 from agi_scripts.ivr_minimal import ivr_minimal
 from agi_scripts.ivr_runner import CallRecorder, IvrOutcome, IvrRunner
+from agi_scripts.priority_callers import PriorityCallers
 from agi_scripts.status_check import lookup_status
 from appeal_store.calls import ANONYMOUS, sanitize_phone
 from hotline.settings import Settings
-from ivr.actions import CallContext
+from ivr.actions import CallContext, ToQueue
 from ivr.machine import IvrSession
 from ivr.menu import load_menu
 from ivr.menu_model import Menu
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 
 _MENU = "ivr.menu"
 _CALENDAR = "ivr.calendar"
+_PRIORITY = "ivr.priority_callers"
 
 
 def sounds_base(settings: Settings) -> str:
@@ -57,6 +63,32 @@ def centre_open(ctx: AgiContext, now: dt.datetime | None = None) -> bool:
     if cached is None or cached[0] != now.year:
         cached = ctx.extras[_CALENDAR] = (now.year, load_calendar(ctx.settings.calendar_file))
     return is_open(now, cached[1])
+
+
+def priority_callers_of(ctx: AgiContext) -> PriorityCallers:
+    """The priority list of this server process (re-read by itself when its file changes)."""
+    callers = ctx.extras.get(_PRIORITY)
+    if callers is None:
+        callers = ctx.extras[_PRIORITY] = PriorityCallers(ctx.settings.priority_numbers_file)
+        callers.numbers()  # read now, so a broken file is logged at the first call
+    return callers
+
+
+def priority_route(ctx: AgiContext, end: ToQueue) -> dict[str, str] | None:
+    """Where routing sends a priority caller the menu hands to ``end.queue`` (None: keep it)."""
+    try:
+        from routing.call_routing import choose_queue
+
+        now = dt.datetime.now(dt.UTC)
+        centre_open(ctx, now)  # the calendar of this year, cached
+        decision = choose_queue(None, end.language, end.topic, now, ctx.extras[_CALENDAR][1],
+                                priority_caller=True, overflow_rules=())
+    except (ImportError, ValueError, OSError) as exc:  # CallRoutingError, CalendarError
+        log.error("call routing unusable (%s): priority caller stays in %s", exc, end.queue)
+        return None
+    # The menu already chose a queue, so the hours are settled: take routing's queue only.
+    log.info("priority caller: %s (menu queue %s)", decision.reason, end.queue)
+    return {"HOTLINE_QUEUE": decision.queue, "HOTLINE_PRIORITY": "1"}
 
 
 def topic_code(topic: str | None) -> str | None:
@@ -86,6 +118,7 @@ async def ivr(agi: AgiChannel, ctx: AgiContext) -> None:
     recorder = CallRecorder(ctx.call_log, agi.uniqueid)
     recorder.submit(lambda: ctx.call_log.call_started(
         agi.uniqueid, caller_number=caller, called_number=sanitize_phone(agi.dialed)))
+    priority = priority_callers_of(ctx).contains(caller)
     session = IvrSession(menu, CallContext(
         is_open=is_open, caller_id="" if caller == ANONYMOUS else caller))
     runner = IvrRunner(
@@ -94,6 +127,7 @@ async def ivr(agi: AgiChannel, ctx: AgiContext) -> None:
         lookup=lambda number: lookup_status(
             ctx.call_log.session_factory, number, tz=ctx.settings.timezone),
         recorder=recorder,
+        route=(lambda end: priority_route(ctx, end)) if priority else None,
     )
     await agi.set_variable("HOTLINE_CALLER", caller)
     try:

@@ -7,7 +7,9 @@ this adapter turns that into AGI commands:
   ``GET VARIABLE HOTLINE_KEYS``; prompts that only speak and come right before it are
   joined to it, so the caller can key through them (barge-in);
 * a prompt that only speaks → ``EXEC Playback(<files joined by &>)``;
-* variables → ``SET VARIABLE`` (and ``CHANNEL(language)`` with ``HOTLINE_LANGUAGE``).
+* variables → ``SET VARIABLE`` (and ``CHANNEL(language)`` with ``HOTLINE_LANGUAGE``);
+* a queue hand-off → first the ``route`` hook, which may send the caller to another queue
+  (a priority caller: see agi_scripts/priority_callers.py).
 
 Read and Playback skip a missing sound file with a warning, so a prompt not yet built
 never breaks a call. Database writes of the call's record run in the background in order
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 KEYS_VARIABLE = "HOTLINE_KEYS"
 WRITE_TIMEOUT_S = 5.0
 StatusLookup = Callable[[str], Awaitable[StatusResult]]
+# A queue hand-off → variables to set on top of the menu's (``HOTLINE_QUEUE`` replaces the
+# queue), or None to keep the menu's queue.
+QueueRoute = Callable[[ToQueue], Mapping[str, str] | None]
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()  # writers that outlive their AGI session
@@ -116,13 +121,15 @@ class IvrRunner:
     """Drive one :class:`IvrSession` on one channel until it hands the call on."""
 
     def __init__(self, agi: AgiChannel, session: IvrSession, *, sounds_base: str,
-                 general_queue: str, lookup: StatusLookup, recorder: CallRecorder) -> None:
+                 general_queue: str, lookup: StatusLookup, recorder: CallRecorder,
+                 route: QueueRoute | None = None) -> None:
         self.agi = agi
         self.session = session
         self.sounds_base = sounds_base.rstrip("/")
         self.general_queue = general_queue
         self.lookup = lookup
         self.recorder = recorder
+        self.route = route
         self.variables: dict[str, str] = {}
         self._step = 0
 
@@ -161,6 +168,8 @@ class IvrRunner:
                 return None, self.session.on_result("status", result)
             elif isinstance(action, (ToQueue, StartVoiceAppeal, RequestCallback)):
                 await self.play(spoken)
+                if isinstance(action, ToQueue):
+                    action = await self._reroute(action)
                 return self._outcome(action), []
             else:  # a new action type the adapter does not know yet
                 raise TypeError(f"unknown IVR action {action!r}")
@@ -186,6 +195,15 @@ class IvrRunner:
             self.variables[name] = value
             if name == "HOTLINE_LANGUAGE":
                 await self.agi.set_variable("CHANNEL(language)", value)
+
+    async def _reroute(self, end: ToQueue) -> ToQueue:
+        """Apply the route hook to a queue hand-off (the menu's queue when it says nothing)."""
+        extra = self.route(end) if self.route is not None else None
+        if not extra:
+            return end
+        await self.set_variables(extra)
+        queue = extra.get("HOTLINE_QUEUE")
+        return replace(end, queue=queue) if queue else end
 
     def _record_input(self, node: str, keys: str | None) -> None:
         step, self._step = self._step, self._step + 1

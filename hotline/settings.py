@@ -75,6 +75,8 @@ class Settings(BaseSettings):
 
     # IVR and call backs (agi_scripts/)
     calendar_file: Path | None = None  # empty: routing/data/calendar.yaml (working hours)
+    # numbers served first (priority queue), one per line; personal data, kept out of the repo
+    priority_numbers_file: Path | None = None
     callback_dial: str = "PJSIP/{number}@carrier"  # how a call back reaches the citizen
     # how a transfer reaches a state body's own hotline (a directory number only)
     outside_dial: str = "PJSIP/{number}@carrier"
