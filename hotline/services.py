@@ -29,7 +29,10 @@ async def run_agi(settings: Settings) -> None:
     from agi_scripts.routes import routes
     from agi_scripts.server import FastAgiServer
 
+    from agi_scripts.ivr import priority_callers_of
+
     context = AgiContext(settings=settings, call_log=CallLog(session_factory(settings)))
+    priority_callers_of(context)  # read the priority list now: a broken file is logged at start
     server = FastAgiServer(routes(), context)
     await server.start(settings.agi_host, settings.agi_port)
     await _until_signalled(server.close)
