@@ -26,10 +26,9 @@ async def _until_signalled(*closers) -> None:
 async def run_agi(settings: Settings) -> None:
     """The FastAGI server with the routes table."""
     from agi_scripts.context import AgiContext, CallLog
+    from agi_scripts.ivr import priority_callers_of
     from agi_scripts.routes import routes
     from agi_scripts.server import FastAgiServer
-
-    from agi_scripts.ivr import priority_callers_of
 
     context = AgiContext(settings=settings, call_log=CallLog(session_factory(settings)))
     priority_callers_of(context)  # read the priority list now: a broken file is logged at start
