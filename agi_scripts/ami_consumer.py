@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +41,7 @@ from agi_scripts.ami_screen_pop import build_screen_pop
 from agi_scripts.ami_store import index_recording, write_effects
 from agi_scripts.live_state import LiveState
 from hotline.settings import Settings
+from hotline.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -252,10 +252,7 @@ async def run_ami_consumer(settings: Settings, session_factory: sessionmaker[Ses
                            stop: asyncio.Event | None = None) -> None:
     """The `hotline ami` service: consume until SIGINT/SIGTERM (or ``stop``)."""
     if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
     redis = aioredis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     consumer = AmiConsumer(settings, session_factory, redis,
                            enqueue_transcription=transcription_enqueuer(settings))

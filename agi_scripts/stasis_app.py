@@ -19,7 +19,6 @@ import asyncio
 import datetime as dt
 import logging
 import os
-import signal
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +31,7 @@ from agi_scripts.stasis_dispatcher import CallbackDispatcher, DispatchPolicy
 from agi_scripts.stasis_queues import FreeOperatorsProbe
 from agi_scripts.voice_appeal import VoiceAppealDeps, voice_appeal
 from hotline.settings import Settings
+from hotline.signals import stop_on_signals
 from routing.calendar import WorkCalendar, is_open, load_calendar
 
 log = logging.getLogger(__name__)
@@ -155,10 +155,7 @@ async def run_stasis_app(settings: Settings, session_factory: sessionmaker[Sessi
                          stop: asyncio.Event | None = None) -> None:
     """Run the app until SIGINT/SIGTERM (or *stop*): events, handlers, call-back dispatch."""
     if stop is None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
     ensure_sandbox_recording_dir(settings)
     ari = AriClient.from_settings(settings)
     probe = FreeOperatorsProbe(settings)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 
 from hotline.bootstrap import session_factory
 from hotline.settings import Settings
+from hotline.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
 
 async def _until_signalled(*closers) -> None:
     """Wait for SIGINT/SIGTERM, then run the closers."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await stop_on_signals().wait()
     for close in closers:
         await close()
 
